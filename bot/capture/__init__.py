@@ -1,0 +1,30 @@
+"""capture: read the tracked files (and, from an engine, the containers) into a Snapshot."""
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot import __version__
+from bot.capture.dir import read_dir
+from bot.errors import SourceError
+from bot.model import Snapshot
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def capture(source: str, files: Sequence[tuple[str, str]], *, relative_to: Path) -> Snapshot:
+    """`dir:PATH` (relative paths against `relative_to`), `docker://…` or `ssh://…`."""
+    if source.startswith("dir:"):
+        root = Path(source[4:]).expanduser()
+        if not root.is_absolute():
+            root = relative_to / root
+        return Snapshot(source, socket.gethostname(), now_utc(), __version__, read_dir(root, files))
+    if source.startswith(("docker://", "ssh://")):
+        from bot.capture.docker import capture_engine  # the Docker SDK is only paid for when used
+
+        return capture_engine(source, files, tool_version=__version__)
+    raise SourceError(f"unknown source {source!r}; use dir:PATH, docker://[?project=NAME] or ssh://user@host[:port][?project=NAME]")

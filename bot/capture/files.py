@@ -1,0 +1,52 @@
+"""The one place where bytes read from a live host become a FileCapture.
+
+Every source (a folder, an engine, an engine over SSH) hands its raw bytes here, so the
+limits and the redaction are the same whichever way the file was reached.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from bot.capture.redact import redact_text
+from bot.model import FileCapture
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def take_file(
+    live_path: str,
+    repo_path: str,
+    data: bytes | None,
+    *,
+    mtime: str | None = None,
+    problem: str | None = None,
+) -> FileCapture:
+    """Turn what a source read into a capture; `data=None` without a problem means absent live."""
+    if problem is not None:
+        return FileCapture(live_path, repo_path, None, problem=problem, mtime=mtime)
+    if data is None:
+        return FileCapture(live_path, repo_path, None, missing=True)
+    live_sha = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_FILE_BYTES:
+        return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
+                           problem=f"is {len(data) / 1048576:.1f} MiB, over the 5 MiB limit for a tracked file")
+    if b"\0" in data:
+        return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
+                           problem="is a binary file; only text files can be compared")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
+                           problem=f"is not UTF-8 text (byte {exc.start}); only text files can be compared")
+    redacted, count = redact_text(text)
+    stored = redacted.encode()
+    return FileCapture(
+        live_path,
+        repo_path,
+        redacted,
+        sha256=hashlib.sha256(stored).hexdigest(),
+        live_sha256=live_sha,
+        size=len(data),
+        mtime=mtime,
+        redactions=count,
+    )

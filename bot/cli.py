@@ -1,0 +1,170 @@
+"""The `drift` command: parse options, call the pipeline, render, map errors to exit codes."""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot import __version__
+from bot.errors import DriftError
+
+EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"drift: error: {message}", err=True)
+
+
+def _guard(func: F) -> F:
+    """Every command ends with an exit code and at most one line per problem, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = func(*args, **kwargs)
+        except DriftError as exc:
+            _fail(str(exc))
+            code = EXIT_ERROR
+        except KeyboardInterrupt:
+            _fail("interrupted")
+            code = 130
+        except Exception as exc:  # noqa: BLE001 - the user gets one line; DRIFT_DEBUG shows the rest
+            if os.environ.get("DRIFT_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (run with DRIFT_DEBUG=1 for the traceback)")
+            code = EXIT_ERROR
+        sys.exit(code or EXIT_OK)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    source: str | None
+    snapshot: Path | None
+    repo: Path
+    ref: str | None
+    fmt: str
+
+
+def _inputs(func: F) -> F:
+    options = [
+        click.option("--source", "source", metavar="SRC", help="dir:PATH, docker://[?project=NAME] or ssh://user@host[:port][?project=NAME]; default: `source:` in .drift.yml"),
+        click.option("--snapshot", "snapshot", type=click.Path(path_type=Path, file_okay=False), help="a saved snapshot folder instead of a live read"),
+        click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="the checkout holding .drift.yml"),
+        click.option("--ref", "ref", metavar="REF", help="the git ref main's side is read from (default: `base:` in .drift.yml)"),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _report(inputs: Inputs):
+    from bot.adapters.git import read_base
+    from bot.capture import capture
+    from bot.capture.manifest import read_snapshot
+    from bot.config import load_config
+    from bot.errors import SourceError
+    from bot.pipeline import build_report
+
+    config = load_config(inputs.repo)
+    if inputs.snapshot is not None:
+        if inputs.source:
+            raise SourceError("give either --source or --snapshot, not both")
+        snapshot = read_snapshot(inputs.snapshot)
+    else:
+        source = inputs.source or config.source
+        if not source:
+            raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
+        snapshot = capture(source, config.files, relative_to=Path.cwd() if inputs.source else config.root)
+    ref = inputs.ref or config.base
+    commit, base_files = read_base(inputs.repo, ref, [repo_path for _, repo_path in config.files])
+    return config, build_report(config, snapshot, ref, commit, base_files)
+
+
+def _color(fmt: str) -> bool:
+    return fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _echo_errors_when_not_text(report: Any, fmt: str) -> None:
+    # The text format lists them in place; with json/markdown on stdout, stderr still says so.
+    if fmt != "text":
+        for error in report.errors:
+            _fail(error.message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="drift")
+def main() -> None:
+    """Keep the live voice stack and main telling the same story."""
+
+
+@main.command()
+@click.option("--source", "source", metavar="SRC", help="dir:PATH, docker://… or ssh://…; default: `source:` in .drift.yml")
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), help="folder to write (default: .drift-snapshots/<id>)")
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def snapshot(source: str | None, out: Path | None, repo: Path) -> int:
+    """Capture the tracked live files into a snapshot folder (secrets redacted)."""
+    from bot.capture import capture
+    from bot.capture.manifest import write_snapshot
+    from bot.config import load_config
+    from bot.errors import SourceError
+
+    config = load_config(repo)
+    chosen = source or config.source
+    if not chosen:
+        raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
+    snap = capture(chosen, config.files, relative_to=Path.cwd() if source else config.root)
+    folder = write_snapshot(snap, out or repo / ".drift-snapshots" / snap.id)
+    problems = [f for f in snap.files if f.problem]
+    for f in problems:
+        _fail(f"{f.repo_path}: live file {f.live_path} {f.problem}")
+    taken = sum(1 for f in snap.files if f.text is not None)
+    redacted = sum(f.redactions for f in snap.files)
+    click.echo(f"snapshot {snap.id}: {taken} file(s) from {snap.source} on {snap.host} "
+               f"({redacted} secret value(s) redacted) -> {folder}")
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+@main.command()
+@_inputs
+@_guard
+def diff(**kwargs: Any) -> int:
+    """List the divergences between main and the live host. Exit 0: none, 2: drift, 1: error."""
+    from bot.render import render_report
+
+    inputs = Inputs(**kwargs)
+    _, report = _report(inputs)
+    click.echo(render_report(report, inputs.fmt, color=_color(inputs.fmt)), nl=False)
+    _echo_errors_when_not_text(report, inputs.fmt)
+    if report.errors:
+        return EXIT_ERROR
+    return EXIT_DRIFT if report.divergences else EXIT_OK
+
+
+@main.command()
+@_inputs
+@_guard
+def plan(**kwargs: Any) -> int:
+    """Show the pull requests apply would open or update; changes nothing. Exit 0: nothing to do, 2: changes."""
+    from bot.plan import offline_plan
+    from bot.render import render_plan
+
+    inputs = Inputs(**kwargs)
+    config, report = _report(inputs)
+    the_plan = offline_plan(report, config)
+    click.echo(render_plan(the_plan, inputs.fmt, color=_color(inputs.fmt)), nl=False)
+    for error in report.errors:
+        _fail(error.message)
+    if report.errors:
+        return EXIT_ERROR
+    return EXIT_DRIFT if the_plan.has_changes else EXIT_OK

@@ -1,0 +1,181 @@
+"""compare: every tracked live file against the same file in main, by what kind of file it is."""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.capture.redact import TOKEN_RE, redact_text
+from bot.compare import compose, dockerfile, dotenv, text
+from bot.compare.yamlload import YamlError
+from bot.globs import rule_matches
+from bot.model import Divergence, FileCapture, FileError, Snapshot
+
+
+def file_kind(repo_path: str) -> str:
+    name = repo_path.rsplit("/", 1)[-1].lower()
+    if fnmatch.fnmatch(name, "*compose*.y*ml"):
+        return "compose"
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return "dotenv"
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+        return "dockerfile"
+    return "text"
+
+
+def _secret(*values: Any) -> bool:
+    return any(isinstance(v, str) and TOKEN_RE.search(v) for v in values) or any(
+        isinstance(v, (list, dict)) and TOKEN_RE.search(repr(v)) for v in values
+    )
+
+
+def _div(file: str, kind: str, pointer: str, before: Any, after: Any, line: int | None, secret: bool = False) -> Divergence:
+    return Divergence(file, kind, pointer, before, after, secret=secret or _secret(before, after), line=line)  # type: ignore[arg-type]
+
+
+def _canon_tokens(s: str) -> str:
+    """Two redactions compare equal: a rotated secret is no divergence."""
+    return TOKEN_RE.sub("<redacted>", s)
+
+
+class _Unreadable(Exception):
+    def __init__(self, side: str, message: str):
+        self.side, self.message = side, message
+
+
+def _compose(path: str, base: str, live: str) -> list[Divergence]:
+    docs = []
+    for side, body in (("main", base), ("live", live)):
+        try:
+            docs.append(compose.load_compose(body, path))
+        except YamlError as exc:
+            raise _Unreadable(side, str(exc)) from None
+    a, b = compose.normalize(docs[0]), compose.normalize(docs[1])
+    ignores = compose.drift_ignores(docs[0]) + compose.drift_ignores(docs[1])
+    if TOKEN_RE.search(base) or TOKEN_RE.search(live):
+        # Compare with every redaction spelt alike, show the values with their hashes.
+        shown = (a, b)
+        a = compose.normalize(compose.load_compose(_canon_tokens(base), path))
+        b = compose.normalize(compose.load_compose(_canon_tokens(live), path))
+    else:
+        shown = (a, b)
+    out = []
+    for keys, kind, _, _ in compose.walk(a, b):
+        ptr = compose.pointer(keys)
+        if any(rule_matches("**#" + g, path, ptr) for g in ignores):
+            continue
+        before, after = _lookup(shown[0], keys), _lookup(shown[1], keys)
+        line = compose.locate_line(live if kind != "removed" else base, keys)
+        out.append(_div(path, kind, ptr, before, after, line))
+    return out
+
+
+def _lookup(doc: Any, keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        if not isinstance(doc, dict) or k not in doc:
+            return None
+        doc = doc[k]
+    return doc
+
+
+def _dotenv(path: str, base: str, live: str) -> list[Divergence]:
+    try:
+        a = dotenv.parse_dotenv(base)
+    except dotenv.DotenvError as exc:
+        raise _Unreadable("main", str(exc)) from None
+    try:
+        b = dotenv.parse_dotenv(live)
+    except dotenv.DotenvError as exc:
+        raise _Unreadable("live", str(exc)) from None
+    out = []
+    for key in list(a) + [k for k in b if k not in a]:
+        ptr = "/" + compose.escape_token(key)
+        old, new = a.get(key), b.get(key)
+        if old and new:
+            if old.value == new.value:
+                continue
+            if compose.is_secret_name(key) or _secret(old.value, new.value):
+                continue  # presence only
+            out.append(_div(path, "changed", ptr, old.value, new.value, new.line))
+        elif new:
+            out.append(_div(path, "added", ptr, None, new.value, new.line, secret=compose.is_secret_name(key)))
+        elif old:
+            out.append(_div(path, "removed", ptr, old.value, None, old.line, secret=compose.is_secret_name(key)))
+    return out
+
+
+def _dockerfile(path: str, base: str, live: str) -> list[Divergence]:
+    a, b = dockerfile.parse_dockerfile(base), dockerfile.parse_dockerfile(live)
+    ka, kb = [_canon_tokens(i.key) for i in a], [_canon_tokens(i.key) for i in b]
+    out = []
+    matcher = difflib.SequenceMatcher(a=ka, b=kb, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        olds, news = list(a[i1:i2]), list(b[j1:j2])
+        anchor = a[i1 - 1].line if i1 > 0 else 0
+        added = 0
+        # Pair a removed and an added instruction of the same keyword as one change.
+        for new in news:
+            match = next((o for o in olds if o.keyword == new.keyword), None)
+            if match is not None:
+                olds.remove(match)
+                out.append(_div(path, "changed", f"/L{match.line}", match.text, new.text, new.line))
+            else:
+                added += 1
+                out.append(_div(path, "added", f"/L{anchor}+{added}", None, new.text, new.line))
+        for old in olds:
+            out.append(_div(path, "removed", f"/L{old.line}", old.text, None, old.line))
+    return out
+
+
+def _text(path: str, base: str, live: str) -> list[Divergence]:
+    out = []
+    for kind, base_line, live_line, old, new in text.text_hunks(_canon_tokens(base), _canon_tokens(live)):
+        ptr = f"/L{base_line}+1" if kind == "added" else f"/L{base_line}"
+        # Show the lines with their redaction hashes, taken from the texts as captured.
+        shown_old = base.splitlines()[base_line - 1 : base_line - 1 + len(old)] if kind != "added" else []
+        shown_new = live.splitlines()[live_line - 1 : live_line - 1 + len(new)] if kind != "removed" else []
+        shown_old = [l.rstrip() for l in shown_old if l.strip()] or old
+        shown_new = [l.rstrip() for l in shown_new if l.strip()] or new
+        out.append(_div(path, kind, ptr, "\n".join(shown_old) if old else None, "\n".join(shown_new) if new else None,
+                        live_line if kind != "removed" else base_line))
+    return out
+
+
+_BY_KIND = {"compose": _compose, "dotenv": _dotenv, "dockerfile": _dockerfile, "text": _text}
+
+
+def compare_file(repo_path: str, base_text: str | None, live: FileCapture) -> tuple[list[Divergence], list[FileError]]:
+    where = f"{repo_path} (live: {live.live_path})"
+    if live.problem:
+        return [], [FileError(repo_path, f"live file {live.live_path} {live.problem}")]
+    if base_text is not None:
+        base_text, _ = redact_text(base_text)
+    if live.text is None and base_text is None:
+        return [], [FileError(repo_path, f"tracked file is neither in main nor live at {live.live_path}; check `files:` in .drift.yml")]
+    if live.text is None:
+        return [_div(repo_path, "removed", "", base_text, None, None)], []
+    if base_text is None:
+        return [_div(repo_path, "added", "", None, live.text, 1)], []
+    try:
+        return _BY_KIND[file_kind(repo_path)](repo_path, base_text, live.text), []
+    except _Unreadable as exc:
+        side = "in main" if exc.side == "main" else f"live ({live.live_path})"
+        return [], [FileError(repo_path, f"{repo_path} {side} cannot be read: {exc.message}")]
+    except (YamlError, ValueError) as exc:
+        return [], [FileError(repo_path, f"{where} cannot be compared: {exc}")]
+
+
+def compare_snapshot(
+    snapshot: Snapshot, base_files: Mapping[str, str | None], ignore: Iterable[str] = ()
+) -> tuple[tuple[Divergence, ...], tuple[FileError, ...]]:
+    divergences: list[Divergence] = []
+    errors: list[FileError] = []
+    rules = list(ignore)
+    for capture in snapshot.files:
+        found, problems = compare_file(capture.repo_path, base_files.get(capture.repo_path), capture)
+        divergences += [d for d in found if not any(rule_matches(r, d.file, d.pointer) for r in rules)]
+        errors += problems
+    return tuple(divergences), tuple(errors)

@@ -1,0 +1,234 @@
+"""`.drift.yml` -> Config, validated, with the line of every mistake in its message."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.compare.yamlload import Yaml12Loader, YamlError, load_yaml
+from bot.errors import ConfigError
+
+CONFIG_NAME = ".drift.yml"
+_TOP_KEYS = {
+    "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
+    "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks",
+}
+_CHILD_KEYS = {"issue", "title", "match"}
+_TRACKER_KEYS = {"parent", "mega", "research", "title"}
+_CHILD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class ChildRule:
+    name: str
+    issue: int | None
+    title: str | None
+    match: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    parent: int | None = None
+    mega: int | None = None
+    research: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    repository: str | None
+    base: str
+    source: str | None
+    files: tuple[tuple[str, str], ...]
+    ignore: tuple[str, ...] = ()
+    children: tuple[ChildRule, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+    tracker: TrackerConfig = TrackerConfig()
+    gpus: dict[str, Any] = field(default_factory=dict)
+    remote: str = "origin"
+    gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    verify: tuple[dict[str, Any], ...] = ()
+    docs: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # keys later stages read (bot, templates, instances...)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def child(self, name: str) -> ChildRule | None:
+        return next((c for c in self.children if c.name == name), None)
+
+
+class _Lines:
+    """Line numbers of keys in the YAML node tree, looked up by key path."""
+
+    def __init__(self, node: Any):
+        self.node = node
+
+    def line(self, *path: Any) -> int | None:
+        node, line = self.node, None
+        for key in path:
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == str(key):
+                        node, line = v, k.start_mark.line + 1
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def load_config(repo: Path, path: Path | None = None) -> Config:
+    path = path or repo / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found; create it (see README: .drift.yml) or pass --repo") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    name = path.name
+    try:
+        raw = load_yaml(text)
+        node = yaml.compose(text, Loader=Yaml12Loader)
+    except YamlError as exc:
+        raise ConfigError(f"{name} {exc}") from None
+    lines = _Lines(node)
+
+    def fail(message: str, *key_path: Any) -> ConfigError:
+        line = lines.line(*key_path) if key_path else None
+        return ConfigError(f"{name}{f' line {line}' if line else ''}: {message}")
+
+    if not isinstance(raw, dict):
+        raise fail("the top level must be a mapping of settings")
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise fail(f"unknown key `{key}` (known keys: {', '.join(sorted(_TOP_KEYS))})", key)
+    if raw.get("version", 1) != 1:
+        raise fail(f"version {raw.get('version')!r} is not supported; this drift-bot reads version 1", "version")
+
+    def string(key: str, default: str | None = None) -> str | None:
+        value = raw.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise fail(f"`{key}` must be a string", key)
+        return value
+
+    repository = string("repository")
+    if repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise fail(f"`repository` must look like owner/name, not {repository!r}", "repository")
+
+    files_raw = raw.get("files")
+    if not isinstance(files_raw, dict) or not files_raw:
+        raise fail("`files` must map live paths (relative to the source root) to repo paths", "files")
+    files = []
+    for live, repo_path in files_raw.items():
+        if not isinstance(live, str) or not isinstance(repo_path, str):
+            raise fail("every `files` entry must be `live/path: repo/path`", "files", live)
+        for p, what in ((live, "live path"), (repo_path, "repo path")):
+            if p.startswith("/") or ".." in Path(p).parts or not p.strip():
+                raise fail(f"{what} {p!r} must be relative and stay inside its root", "files", live)
+        files.append((live, repo_path))
+
+    ignore = raw.get("ignore") or []
+    if not isinstance(ignore, list) or not all(isinstance(r, str) for r in ignore):
+        raise fail("`ignore` must be a list of `file-glob#pointer-glob` rules", "ignore")
+    for i, rule in enumerate(ignore):
+        _check_rule(rule, lambda m, i=i: fail(m, "ignore", i))
+
+    children = []
+    for child_name, spec in (raw.get("children") or {}).items():
+        if not isinstance(child_name, str) or not _CHILD_NAME.match(child_name):
+            raise fail(f"child name {child_name!r} must start with a letter (e.g. R-4)", "children", child_name)
+        if not isinstance(spec, dict):
+            raise fail(f"child {child_name} must be a mapping with `issue` and `match`", "children", child_name)
+        for key in spec:
+            if key not in _CHILD_KEYS:
+                raise fail(f"child {child_name}: unknown key `{key}` (known: issue, match, title)", "children", child_name, key)
+        issue = spec.get("issue")
+        if issue is not None and (not isinstance(issue, int) or isinstance(issue, bool) or issue <= 0):
+            raise fail(f"child {child_name}: `issue` must be an issue number", "children", child_name, "issue")
+        match = spec.get("match")
+        if isinstance(match, str):
+            match = [match]
+        if not isinstance(match, list) or not match or not all(isinstance(m, str) for m in match):
+            raise fail(f"child {child_name}: `match` must be a list of `file-glob#pointer-glob` rules", "children", child_name, "match")
+        for i, rule in enumerate(match):
+            _check_rule(rule, lambda m, i=i: fail(f"child {child_name}: {m}", "children", child_name, "match", i))
+        title = spec.get("title")
+        children.append(ChildRule(child_name, issue, str(title) if title is not None else None, tuple(match)))
+    known = {c.name for c in children}
+
+    groups = []
+    seen: dict[str, int] = {}
+    for i, group in enumerate(raw.get("groups") or []):
+        if not isinstance(group, list) or len(group) < 2:
+            raise fail("each group must list two or more children, e.g. [R-4, R-6]", "groups", i)
+        for member in group:
+            if member not in known:
+                raise fail(f"group names unknown child {member!r}", "groups", i)
+            if member in seen:
+                raise fail(f"child {member} is in two groups", "groups", i)
+            seen[member] = i
+        groups.append(tuple(group))
+
+    tracker_raw = raw.get("tracker") or {}
+    if not isinstance(tracker_raw, dict):
+        raise fail("`tracker` must be a mapping (parent, mega, research)", "tracker")
+    for key in tracker_raw:
+        if key not in _TRACKER_KEYS:
+            raise fail(f"tracker: unknown key `{key}` (known: {', '.join(sorted(_TRACKER_KEYS))})", "tracker", key)
+    tracker = TrackerConfig(tracker_raw.get("parent"), tracker_raw.get("mega"), tuple(tracker_raw.get("research") or ()))
+
+    gates = {}
+    for item, spec in (raw.get("gates") or {}).items():
+        after = spec.get("after") if isinstance(spec, dict) else None
+        if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
+            raise fail(f"gate {item}: write `{item}: {{after: [RT-1]}}`", "gates", item)
+        gates[str(item)] = tuple(after)
+
+    verify = raw.get("verify") or []
+    if not isinstance(verify, list) or not all(isinstance(v, dict) and "name" in v for v in verify):
+        raise fail("`verify` must be a list of probes, each with a `name`", "verify")
+    docs = raw.get("docs") or {}
+    if not isinstance(docs, dict):
+        raise fail("`docs` must be a mapping (dir, changelog, ...)", "docs")
+    gpus = raw.get("gpus") or {}
+    if not isinstance(gpus, dict):
+        raise fail("`gpus` must map a GPU index to {model, memory_gib}", "gpus")
+
+    return Config(
+        path=path,
+        repository=repository,
+        base=string("base", "main") or "main",
+        source=string("source"),
+        files=tuple(files),
+        ignore=tuple(ignore),
+        children=tuple(children),
+        groups=tuple(groups),
+        tracker=tracker,
+        gpus={str(k): v for k, v in gpus.items()},
+        remote=string("remote", "origin") or "origin",
+        gates=gates,
+        verify=tuple(verify),
+        docs=dict(docs),
+        extra={k: raw[k] for k in ("bot", "templates", "instances", "close_children", "checks") if k in raw},
+    )
+
+
+def _check_rule(rule: str, fail: Any) -> None:
+    file_glob, _, pointer_glob = rule.partition("#")
+    if not file_glob:
+        raise fail(f"rule {rule!r} has no file part (write `voice/docker-compose.yml#/services/...`)")
+    if "#" in rule and not (pointer_glob.startswith("/") or pointer_glob.startswith("**")):
+        raise fail(f"rule {rule!r}: the part after `#` must be a pointer starting with `/`")

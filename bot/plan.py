@@ -1,0 +1,48 @@
+"""plan: (routed divergences, children and groups, what GitHub holds) -> Plan. No I/O here."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bot.config import Config
+from bot.model import DiffReport, Divergence, Operation, Plan, ProposedPR
+
+TitleFn = Callable[[tuple[str, ...], str], str]
+
+
+def default_title(children: tuple[str, ...], base: str) -> str:
+    return f"drift: bring the live fixes of {' + '.join(children)} back to {base}"
+
+
+def slug_for(children: Sequence[str]) -> str:
+    return "-".join(re.sub(r"[^a-z0-9]+", "-", c.lower()).strip("-") for c in children)
+
+
+def proposed_prs(report: DiffReport, config: Config, title: TitleFn = default_title) -> tuple[ProposedPR, ...]:
+    """One PR per child with divergences, or per atomic group when any member has some."""
+    by_child: dict[str, list[Divergence]] = {}
+    for d in report.routed:
+        by_child.setdefault(d.child, []).append(d)  # type: ignore[arg-type]
+    order = [c.name for c in config.children]
+    units: list[tuple[str, ...]] = []
+    for name in order:
+        group = next((g for g in config.groups if name in g), (name,))
+        if group not in units and any(member in by_child for member in group):
+            units.append(group)
+    prs = []
+    for unit in units:
+        members = tuple(m for m in unit if m in by_child) if len(unit) == 1 else unit
+        divergences = tuple(d for m in unit for d in by_child.get(m, ()))
+        issues = tuple(c.issue for m in unit if (c := config.child(m)) is not None and c.issue is not None)
+        slug = slug_for(members)
+        prs.append(ProposedPR(slug, f"drift/{slug}", title(members, config.base), members, issues, divergences))
+    return tuple(prs)
+
+
+def offline_plan(report: DiffReport, config: Config, title: TitleFn = default_title) -> Plan:
+    """Without GitHub: assume no pull request exists yet, so every proposed PR is a create."""
+    ops = tuple(
+        Operation("create", pr.branch, "GitHub not consulted (no GITHUB_TOKEN): assuming no pull request exists", pr)
+        for pr in proposed_prs(report, config, title)
+    )
+    return Plan(ops, report.unrouted, github_visible=False)
