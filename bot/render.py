@@ -17,14 +17,30 @@ _KIND_COLOURS = {"added": "green", "removed": "red", "changed": "yellow"}
 _OP_COLOURS = {"create": "green", "update": "yellow", "close": "red", "nothing": None}
 
 
-def show(value: Any, width: int = 72) -> str:
-    """A value on one line for a terminal: absent is `-`, lists and maps as compact JSON."""
+def _one_line(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+    return " ⏎ ".join(text.split("\n"))
+
+
+def show(value: Any, width: int = 72, other: Any = None) -> str:
+    """A value on one line for a terminal; lists and maps as compact JSON.
+
+    Given the value on the other side, a long value is cut so that the part where the two
+    differ stays in view: a divergence must always show a difference a person can see.
+    """
     if value is None:
         return "(absent)"
-    text = value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
-    lines = text.split("\n")
-    first = lines[0] + (f" … (+{len(lines) - 1} lines)" if len(lines) > 1 else "")
-    return first if len(first) <= width else first[: width - 1] + "…"
+    text = _one_line(value)
+    if len(text) <= width:
+        return text
+    start = 0
+    if other is not None:
+        theirs = _one_line(other)
+        common = next((i for i, (x, y) in enumerate(zip(text, theirs)) if x != y), min(len(text), len(theirs)))
+        start = max(0, common - width // 3)
+    if start:
+        text = "…" + text[start:]
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def md_code(value: Any) -> str:
@@ -36,14 +52,10 @@ def md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
-def md_value(value: Any, width: int = 100) -> str:
+def md_value(value: Any, other: Any = None, width: int = 100) -> str:
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
-    text = " ⏎ ".join(text.split("\n"))
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return f"`{md_code(text)}`"
+    return f"`{md_code(show(value, width, other))}`"
 
 
 def groupby_child(items: Iterable[Divergence]) -> list[tuple[str | None, list[Divergence]]]:

@@ -132,15 +132,13 @@ def _dockerfile(path: str, base: str, live: str) -> list[Divergence]:
 
 def _text(path: str, base: str, live: str) -> list[Divergence]:
     out = []
-    for kind, base_line, live_line, old, new in text.text_hunks(_canon_tokens(base), _canon_tokens(live)):
-        ptr = f"/L{base_line}+1" if kind == "added" else f"/L{base_line}"
-        # Show the lines with their redaction hashes, taken from the texts as captured.
-        shown_old = base.splitlines()[base_line - 1 : base_line - 1 + len(old)] if kind != "added" else []
-        shown_new = live.splitlines()[live_line - 1 : live_line - 1 + len(new)] if kind != "removed" else []
-        shown_old = [l.rstrip() for l in shown_old if l.strip()] or old
-        shown_new = [l.rstrip() for l in shown_new if l.strip()] or new
-        out.append(_div(path, kind, ptr, "\n".join(shown_old) if old else None, "\n".join(shown_new) if new else None,
-                        live_line if kind != "removed" else base_line))
+    base_lines, live_lines = base.splitlines(), live.splitlines()
+    for kind, anchor, live_line, old, new in text.text_hunks(_canon_tokens(base), _canon_tokens(live)):
+        # Line numbers are the same in the canonical and the captured text: show the captured lines.
+        before = "\n".join(base_lines[n - 1].rstrip() for n in old) if old else None
+        after = "\n".join(live_lines[n - 1].rstrip() for n in new) if new else None
+        ptr = f"/L{anchor}+1" if kind == "added" else f"/L{anchor}"
+        out.append(_div(path, kind, ptr, before, after, live_line if kind != "removed" else anchor))
     return out
 
 

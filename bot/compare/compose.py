@@ -466,12 +466,21 @@ def walk(a: Any, b: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str
     """Yield (path, kind, before, after) at the deepest mapping key whose values differ."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
+            here = path + (str(key),)
             if key not in b:
-                yield path + (str(key),), "removed", a[key], None
+                if isinstance(a[key], dict) and len(here) > 2:
+                    yield from walk(a[key], {}, here)
+                else:
+                    yield here, "removed", a[key], None
             elif key not in a:
-                yield path + (str(key),), "added", None, b[key]
+                # An added settings block counts key by key, so routes and ignores can name
+                # one key; a whole added service or volume stays one divergence.
+                if isinstance(b[key], dict) and len(here) > 2:
+                    yield from walk({}, b[key], here)
+                else:
+                    yield here, "added", None, b[key]
             elif a[key] != b[key] and not _presence_only(str(key), a[key], b[key]):
-                yield from walk(a[key], b[key], path + (str(key),))
+                yield from walk(a[key], b[key], here)
         return
     yield path, "changed", a, b
 

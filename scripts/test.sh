@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh Debian 12 (as root) and runs it.
+# Safe to run again: each step skips what is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && [ -f scripts/setup-docker.sh ]; then
+  bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
+elif [ "${CI:-}" = true ]; then
+  echo "scripts/test.sh: CI needs root to install the Docker engine" >&2
+  exit 1
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,35 @@
+"""Shared fixtures: the bundled example, a throwaway git checkout of main, and the CLI."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "instance"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A git repository whose `main` holds this project's voice/ and .drift.yml, and a copy of
+    the example instance beside it, so a test can change either side freely."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copytree(ROOT / "voice", repo / "voice")
+    shutil.copy(ROOT / ".drift.yml", repo / ".drift.yml")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "main")
+    shutil.copytree(EXAMPLE, tmp_path / "instance")
+    return repo
+
+
+def commit_all(repo: Path, message: str = "change") -> None:
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", message)
