@@ -1,4 +1,9 @@
-"""Turning reports and plans into text, markdown and JSON, all through templates/ files."""
+"""Turning reports and plans into terminal text, markdown and JSON.
+
+Documents (markdown here; PR bodies, tracker sections and MDX pages elsewhere) come from the
+Jinja2 templates in templates/, which a team may override. The terminal text is written in
+code: it is not a document anyone forks, and `drift diff` should not pay for Jinja2's import.
+"""
 from __future__ import annotations
 
 import json
@@ -9,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import jinja2
 
 from bot.model import DiffReport, Divergence, Plan
 
@@ -69,7 +73,9 @@ def sort_child(items: Iterable[Divergence]) -> list[Divergence]:
     return sorted(items, key=lambda d: (d.child is None, d.child or "", d.file))
 
 
-def _environment(color: bool, templates: Path | None) -> jinja2.Environment:
+def _environment(templates: Path | None) -> Any:
+    import jinja2
+
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates)))  # a team's own templates win
@@ -77,9 +83,6 @@ def _environment(color: bool, templates: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters.update(
-        style=(lambda s, **kw: click.style(str(s), **kw)) if color else (lambda s, **kw: str(s)),
-        kind_style=lambda k: click.style(f"{k:<7}", fg=_KIND_COLOURS.get(k)) if color else f"{k:<7}",
-        op_style=lambda o: click.style(f"{o:<7}", fg=_OP_COLOURS.get(o), bold=True) if color else f"{o:<7}",
         show=show, md_code=md_code, md_cell=md_cell, md_value=md_value,
         groupby_child=groupby_child, sort_child=sort_child,
     )
@@ -87,23 +90,127 @@ def _environment(color: bool, templates: Path | None) -> jinja2.Environment:
 
 
 @lru_cache(maxsize=8)
-def environment(color: bool = False, templates: str | None = None) -> jinja2.Environment:
-    return _environment(color, Path(templates) if templates else None)
+def environment(templates: str | None = None) -> Any:
+    return _environment(Path(templates) if templates else None)
 
 
-def render_template(name: str, *, color: bool = False, templates: str | None = None, **context: Any) -> str:
-    return environment(color, templates).get_template(name).render(**context)
+def render_template(name: str, *, templates: str | None = None, **context: Any) -> str:
+    return environment(templates).get_template(name).render(**context)
+
+
+class _Text:
+    """A terminal page: lines, with colour only when the output is a terminal."""
+
+    def __init__(self, color: bool):
+        self.color, self.lines = color, []
+
+    def style(self, text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if self.color else text
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line)
+
+    def page(self) -> str:
+        return "\n".join(self.lines).rstrip("\n") + "\n"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _values(t: _Text, d: Divergence, indent: str, width: int = 72) -> None:
+    if d.kind != "added":
+        t.add(f"{indent}main: {show(d.before, width, d.after)}")
+    if d.kind != "removed":
+        t.add(f"{indent}live: {show(d.after, width, d.before)}")
+
+
+def _report_text(report: DiffReport, color: bool) -> str:
+    t = _Text(color)
+    main = report.base + (f" ({report.base_commit[:7]})" if report.base_commit else "")
+    if not report.divergences:
+        t.add(f"{t.style('no drift', fg='green', bold=True)}: live {report.source} matches {main}")
+    else:
+        t.add(f"{t.style(_plural(len(report.divergences), 'divergence'), fg='yellow', bold=True)} between {main} and {report.source}")
+    if report.snapshot_id:
+        t.add(f"snapshot {report.snapshot_id} · host {report.host} · captured {report.captured_at}")
+    files: dict[str, list[Divergence]] = {}
+    for d in report.divergences:
+        files.setdefault(d.file, []).append(d)
+    for file in sorted(files):
+        t.add()
+        t.add(t.style(file, bold=True))
+        for child, group in groupby_child(files[file]):
+            t.add("  " + t.style(child or "unrouted", fg="cyan" if child else "red"))
+            for d in group:
+                kind = t.style(f"{d.kind:<7}", fg=_KIND_COLOURS[d.kind])
+                where = f"  (line {d.line})" if d.line else ""
+                secret = "  " + t.style("[secret]", fg="magenta") if d.secret else ""
+                t.add(f"    {kind} {d.pointer or '(whole file)'}{where}{secret}")
+                _values(t, d, "      ")
+    if report.unrouted:
+        t.add()
+        it = "it" if len(report.unrouted) == 1 else "them"
+        t.add(f"{t.style(f'{len(report.unrouted)} unrouted', fg='red', bold=True)}: no `children:` rule in .drift.yml claims {it}")
+        for d in report.unrouted:
+            t.add(f"  {d.file}#{d.pointer}")
+    if report.runtime:
+        t.add()
+        t.add(t.style("runtime", bold=True))
+        for r in report.runtime:
+            stale = " " + t.style("stale", fg="yellow") if r.stale else ""
+            t.add(f"  {r.service}: {r.state}{stale} - {r.detail}")
+    if report.findings:
+        t.add()
+        t.add(t.style("findings", bold=True))
+        for f in report.findings:
+            t.add(f"  [{f.severity}] {f.message}")
+    if report.errors:
+        t.add()
+        t.add(f"{t.style(_plural(len(report.errors), 'error'), fg='red', bold=True)} (the other files were compared)")
+        for e in report.errors:
+            t.add(f"  {e.message}")
+    return t.page()
+
+
+def _plan_text(plan: Plan, color: bool) -> str:
+    t = _Text(color)
+    if not plan.github_visible:
+        t.add(f"{t.style('GitHub not consulted', fg='yellow')}: no GITHUB_TOKEN, so no pull request is assumed to exist yet.")
+    if not plan.has_changes:
+        t.add("nothing to do" + (" for routed divergences" if plan.unrouted else ""))
+    else:
+        t.add(t.style(_plural(len(plan.operations), "pull request"), bold=True))
+    for op in plan.operations:
+        t.add()
+        number = f" (#{op.number})" if op.number else ""
+        t.add(f"{t.style(f'{op.op:<7}', fg=_OP_COLOURS.get(op.op), bold=True)} {op.target}{number}")
+        if op.pr is not None:
+            issues = f" (issues {', '.join(f'#{i}' for i in op.pr.issues)})" if op.pr.issues else ""
+            t.add(f"  title: {op.pr.title}")
+            t.add(f"  children: {', '.join(op.pr.children)}{issues}")
+            for d in op.pr.divergences:
+                t.add(f"  - {d.kind} {d.file}#{d.pointer or '(whole file)'}: {show(d.before, 40, d.after)} -> {show(d.after, 40, d.before)}")
+        t.add(f"  why: {op.reason}")
+    if plan.unrouted:
+        t.add()
+        t.add(f"{t.style(f'{len(plan.unrouted)} unrouted', fg='red', bold=True)} (no PR; add a `children:` rule to route them)")
+        for d in plan.unrouted:
+            t.add(f"  - {d.kind} {d.file}#{d.pointer or '(whole file)'}")
+    return t.page()
 
 
 def render_report(report: DiffReport, fmt: str, *, color: bool = False, templates: str | None = None) -> str:
     if fmt == "json":
         return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
-    name = {"text": "diff.txt.j2", "markdown": "diff.md.j2"}[fmt]
-    return render_template(name, color=color, templates=templates, report=report)
+    if fmt == "text":
+        return _report_text(report, color)
+    return render_template("diff.md.j2", templates=templates, report=report)
 
 
 def render_plan(plan: Plan, fmt: str, *, color: bool = False, templates: str | None = None) -> str:
     if fmt == "json":
         return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
-    name = {"text": "plan.txt.j2", "markdown": "plan.md.j2"}[fmt]
-    return render_template(name, color=color, templates=templates, plan=plan)
+    if fmt == "text":
+        return _plan_text(plan, color)
+    return render_template("plan.md.j2", templates=templates, plan=plan)

@@ -66,7 +66,7 @@ def _compose(path: str, base: str, live: str) -> list[Divergence]:
         if any(rule_matches("**#" + g, path, ptr) for g in ignores):
             continue
         before, after = _lookup(shown[0], keys), _lookup(shown[1], keys)
-        line = compose.locate_line(live if kind != "removed" else base, keys)
+        line = compose.locate_line(base if kind == "removed" else live, keys)
         out.append(_div(path, kind, ptr, before, after, line))
     return out
 

@@ -8,8 +8,10 @@ where compose treats them alike.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from decimal import Decimal
+from functools import lru_cache
 import os
 import re
 import shlex
@@ -489,22 +491,69 @@ def pointer(path: tuple[str, ...]) -> str:
     return "".join("/" + escape_token(p) for p in path)
 
 
-def locate_line(text: str, path: tuple[str, ...]) -> int | None:
-    """Best-effort line of a key path in block-style YAML (for evidence, not for meaning)."""
-    lines = text.split("\n")
-    start, indent = 0, -1
-    found = None
-    for token in path:
-        pat = re.compile(r"^(\s*)(?:-\s+)?[\"']?" + re.escape(token) + r"[\"']?\s*(?:[:=]|$)")
-        for i in range(start, len(lines)):
-            m = pat.match(lines[i])
-            if m and len(m.group(1)) > indent:
-                found, start, indent = i + 1, i + 1, len(m.group(1))
+def _child_indent(text: str, pos: int) -> int | None:
+    """Indentation of the first line with content after `pos` (where a block's children sit)."""
+    while True:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        line_end = text.find("\n", nl + 1)
+        line = text[nl + 1 : line_end if line_end >= 0 else len(text)]
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            return len(line) - len(stripped)
+        pos = nl + 1
+
+
+def _find_key(text: str, token: str, indent: int, pos: int) -> int | None:
+    """Offset of the line where `token` is a key at exactly `indent` spaces, after `pos`."""
+    best = None
+    pad = "\n" + " " * indent
+    for spelling in (token, f"- {token}", f'"{token}"', f"'{token}'", f'- "{token}"'):
+        needle = pad + spelling
+        # Other spellings only matter before the best match so far: bound the scan there.
+        limit = len(text) if best is None else best
+        at = text.find(needle, pos, limit)
+        while at >= 0:
+            rest = text[at + len(needle) : at + len(needle) + 3].lstrip(" \t")
+            if rest[:1] in (":", "=") or rest == "":
                 break
-            stripped = lines[i].strip()
-            if i > start and stripped and not stripped.startswith("#") and indent >= 0 \
-                    and len(lines[i]) - len(lines[i].lstrip()) <= indent:
-                return found
-        else:
+            at = text.find(needle, at + 1, limit)
+        if at >= 0:
+            best = at
+    return None if best is None else best + 1
+
+
+@lru_cache(maxsize=4)
+def _prepared(text: str) -> tuple[str, list[int]]:
+    """The text behind a newline (so every key line follows one) and where its top-level lines are."""
+    text = "\n" + text
+    return text, [m.start() for m in re.finditer(r"\n(?=[^ \t\n#])", text)]
+
+
+def locate_line(text: str, path: tuple[str, ...]) -> int | None:
+    """Best-effort line of a key path in block-style YAML (for evidence, not for meaning).
+
+    Each key is looked for at the indentation of its parent's children, with `str.find`, so a
+    20,000-line file costs a few scans per divergence. Flow style and anchors are not followed;
+    the nearest enclosing key that was found is returned instead.
+    """
+    text, top_level = _prepared(text)
+    pos, found, parent_indent = 0, None, -1
+    for token in path:
+        indent = 0 if found is None else _child_indent(text, pos)
+        if indent is None or indent <= parent_indent:
             return found
+        at = _find_key(text, token, indent, pos)
+        if at is None:
+            return found
+        # A line no deeper than the parent between the two means the key is in another block.
+        if parent_indent == 0:
+            left = bisect.bisect_right(top_level, pos) < bisect.bisect_left(top_level, at - 1)
+        else:
+            left = re.search(r"\n {0,%d}[^ \n#]" % parent_indent, text[pos + 1 : at]) is not None
+        if left:
+            return found
+        found = text.count("\n", 0, at)
+        parent_indent, pos = indent, at
     return found
