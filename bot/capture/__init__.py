@@ -1,7 +1,7 @@
 """capture: read the tracked files (and, from an engine, the containers) into a Snapshot."""
 from __future__ import annotations
 
-import socket
+import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +22,7 @@ def capture(source: str, files: Sequence[tuple[str, str]], *, relative_to: Path)
         root = Path(source[4:]).expanduser()
         if not root.is_absolute():
             root = relative_to / root
-        return Snapshot(source, socket.gethostname(), now_utc(), __version__, read_dir(root, files))
+        return Snapshot(source, os.uname().nodename, now_utc(), __version__, read_dir(root, files))
     if source.startswith(("docker://", "ssh://")):
         from bot.capture.docker import capture_engine  # the Docker SDK is only paid for when used
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from decimal import Decimal
 from functools import lru_cache
 import os
 import re
@@ -62,6 +61,8 @@ def _go_float(f: float) -> str:
         return "+Inf" if f > 0 else "-Inf"
     if f == 0:
         return "0"
+    from decimal import Decimal  # only floats in compose files need it
+
     d = Decimal(repr(f)).normalize()
     exp = d.adjusted()
     if exp < -4 or exp >= 6:
