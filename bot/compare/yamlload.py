@@ -19,28 +19,47 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
 
 
 Yaml12Loader.yaml_implicit_resolvers = {}
+# What compose's YAML reader (Go yaml.v3) takes for a number: underscores are dropped first,
+# then Go's base-prefix rules apply (0x, 0o, 0b, and 0777 as octal); what is not an integer
+# but reads as a float (08, 1e3) is a float.
+_INT = r"^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$"
+_FLOAT = r"^(?:[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9_]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 for first, pattern, tag in [
     (list("tTfF"), r"^(?:true|True|TRUE|false|False|FALSE)$", "tag:yaml.org,2002:bool"),
-    (list("-+0123456789"), r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "tag:yaml.org,2002:int"),
-    (list("-+.0123456789"),
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "tag:yaml.org,2002:float"),
+    (list("-+0123456789"), _INT, "tag:yaml.org,2002:int"),
+    (list("-+.0123456789"), _FLOAT, "tag:yaml.org,2002:float"),
     (["~", "n", "N", ""], r"^(?:~|null|Null|NULL|)$", "tag:yaml.org,2002:null"),
     (["<"], r"^<<$", "tag:yaml.org,2002:merge"),
 ]:
     Yaml12Loader.add_implicit_resolver(tag, re.compile(pattern), first)
 
 
-def _int12(loader: Any, node: Any) -> int:
-    value = loader.construct_scalar(node)
-    if value.startswith("0o"):
-        return int(value[2:], 8)
-    if value.startswith("0x"):
-        return int(value[2:], 16)
-    return int(value)
+def _int_like_go(loader: Any, node: Any) -> int | float:
+    text = loader.construct_scalar(node).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    prefixes = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
+    if digits[:2] in prefixes:
+        return sign * int(digits[2:], prefixes[digits[:2]])
+    if len(digits) > 1 and digits.startswith("0"):
+        if all(c in "01234567" for c in digits):
+            return sign * int(digits, 8)
+        return sign * float(digits)  # 08: not an integer for Go, but a float
+    return sign * int(digits)
 
 
-Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int12)
+def _float_like_go(loader: Any, node: Any) -> float:
+    text = loader.construct_scalar(node).replace("_", "")
+    lowered = text.lower()
+    if lowered.endswith("inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered.endswith("nan"):
+        return float("nan")
+    return float(text)
+
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int_like_go)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _float_like_go)
 
 
 class YamlError(ValueError):
