@@ -215,3 +215,14 @@ def test_python_dash_m_bot_is_the_same_program(checkout: Path) -> None:
                           cwd=checkout, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 2, proc.stderr
     assert len(json.loads(proc.stdout)["divergences"]) == 12
+
+
+def test_diff_on_a_folder_never_imports_github_docker_or_jinja(checkout: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom bot.cli import main\ntry:\n    main(['diff', '--source', 'dir:../instance', '--format', 'json'])\n"
+             "except SystemExit:\n    pass\nheavy = sorted(m for m in ('github', 'docker', 'paramiko', 'jinja2') if m in sys.modules)\n"
+             "print('HEAVY', heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=checkout, capture_output=True, text=True)
+    assert "HEAVY []" in proc.stderr, proc.stderr
