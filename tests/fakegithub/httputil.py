@@ -29,7 +29,9 @@ class ApiError(Exception):
         d: dict[str, Any] = {"message": self.message, "documentation_url": self.doc}
         if self.errors is not None:
             d["errors"] = self.errors
-        d["status"] = str(self.status)
+        # GitHub also sends "status"; several error schemas of the description
+        # (validation-error, the 405/409 of a merge) do not document it, so the
+        # fake leaves it out of operation errors.
         return d
 
 
@@ -38,7 +40,7 @@ def not_found() -> ApiError:
 
 
 def validation_failed(*errors: dict, message: str = "Validation Failed") -> ApiError:
-    return ApiError(422, message, errors=list(errors))
+    return ApiError(422, message, errors=list(errors) if errors else None)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from .gitstore import BareRepo
-from .state import REACTIONS, Comment, Issue, Label, Reaction, Repo, User, iso, node_id
+from .state import LEVEL, REACTIONS, Comment, Issue, Label, Reaction, Repo, User, iso, node_id
 
 
 class Renderer:
@@ -179,7 +179,6 @@ class Renderer:
     def full_repository(self, r: Repo, viewer: Optional[User]) -> dict:
         d = self.repository(r)
         perm = r.permission_of(viewer) if viewer is not None else None
-        from .state import LEVEL
         lvl = LEVEL.get(perm or "", 0)
         if viewer is not None:
             d["permissions"] = {"admin": lvl >= 5, "maintain": lvl >= 4, "push": lvl >= 3,
