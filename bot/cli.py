@@ -68,12 +68,24 @@ def _inputs(func: F) -> F:
 
 
 def _report(inputs: Inputs):
+    config, snapshot = _config_and_snapshot(inputs)
+    return config, _local_report(inputs, config, snapshot)
+
+
+def _local_report(inputs: Inputs, config: Any, snapshot: Any):
     from bot.adapters.git import read_base
+    from bot.pipeline import build_report
+
+    ref = inputs.ref or config.base
+    commit, base_files = read_base(inputs.repo, ref, [repo_path for _, repo_path in config.files])
+    return build_report(config, snapshot, ref, commit, base_files)
+
+
+def _config_and_snapshot(inputs: Inputs):
     from bot.capture import capture
     from bot.capture.manifest import read_snapshot
     from bot.config import load_config
     from bot.errors import SourceError
-    from bot.pipeline import build_report
 
     config = load_config(inputs.repo)
     if inputs.snapshot is not None:
@@ -85,9 +97,7 @@ def _report(inputs: Inputs):
         if not source:
             raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
         snapshot = capture(source, config.files, relative_to=Path.cwd() if inputs.source else config.root)
-    ref = inputs.ref or config.base
-    commit, base_files = read_base(inputs.repo, ref, [repo_path for _, repo_path in config.files])
-    return config, build_report(config, snapshot, ref, commit, base_files)
+    return config, snapshot
 
 
 def _color(fmt: str) -> bool:
@@ -151,20 +161,78 @@ def diff(**kwargs: Any) -> int:
     return EXIT_DRIFT if report.divergences else EXIT_OK
 
 
+def _github_run(inputs: Inputs):
+    """Config, snapshot and the observed GitHub state, when a token is there; else (config, report, None)."""
+    from bot.reconcile import github_access, observe
+
+    config, snapshot = _config_and_snapshot(inputs)
+    access = github_access(config)
+    if access is None:
+        return config, _local_report(inputs, config, snapshot), None
+    return config, None, observe(config, inputs.repo, snapshot, access)
+
+
 @main.command()
 @_inputs
 @_guard
 def plan(**kwargs: Any) -> int:
-    """Show the pull requests apply would open or update; changes nothing. Exit 0: nothing to do, 2: changes."""
+    """Show what apply would do on GitHub; changes nothing. Exit 0: nothing to do, 2: changes."""
+    the_plan, report = _plan(Inputs(**kwargs), only=None)
+    return _finish_plan(the_plan, report, kwargs["fmt"])
+
+
+def _plan(inputs: Inputs, only: frozenset[str] | None):
     from bot.plan import offline_plan
+    from bot.reconcile import plan_run, title_from_template
+
+    config, report, run = _github_run(inputs)
+    if run is None:
+        return offline_plan(report, config, title_from_template(None)), report
+    return plan_run(run, only=only), run.report
+
+
+def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
     from bot.render import render_plan
 
-    inputs = Inputs(**kwargs)
-    config, report = _report(inputs)
-    the_plan = offline_plan(report, config)
-    click.echo(render_plan(the_plan, inputs.fmt, color=_color(inputs.fmt)), nl=False)
+    click.echo(render_plan(the_plan, fmt, color=_color(fmt)), nl=False)
     for error in report.errors:
         _fail(error.message)
-    if report.errors:
+    blocked = [op for op in the_plan.operations if op.op == "blocked"]
+    for op in blocked:
+        _fail(f"{op.target}: {op.reason}")
+    if report.errors or blocked:
         return EXIT_ERROR
     return EXIT_DRIFT if the_plan.has_changes else EXIT_OK
+
+
+@main.command()
+@_inputs
+@click.option("--dry-run", is_flag=True, help="print the plan and change nothing (the same as `drift plan`)")
+@click.option("--only", "only", multiple=True, metavar="CHILD", help="act only on the pull requests of these children (repeatable)")
+@_guard
+def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
+    """Make GitHub match the plan: open, update and close the bot's pull requests. Exit 0 ok, 1 error."""
+    from bot.apply import apply_plan
+    from bot.errors import DriftError
+    from bot.reconcile import author, plan_run, texts
+
+    inputs = Inputs(**kwargs)
+    if dry_run:
+        the_plan, report = _plan(inputs, only=frozenset(only) or None)
+        return _finish_plan(the_plan, report, inputs.fmt)
+    config, _, run = _github_run(inputs)
+    if run is None:
+        raise DriftError("apply needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise); `drift plan` works without")
+    the_plan = plan_run(run, only=frozenset(only) or None)
+    t = texts(run)
+    result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
+                        body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
+    for line in result.done:
+        click.echo(line)
+    if not result.done and not result.errors:
+        click.echo("nothing to do: GitHub already matches the live host")
+    for error in run.report.errors:
+        _fail(error.message)
+    for error in result.errors:
+        _fail(error)
+    return EXIT_ERROR if result.errors or run.report.errors else EXIT_OK

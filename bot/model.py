@@ -176,7 +176,7 @@ class DiffReport:
         }
 
 
-OpKind = Literal["create", "update", "close", "nothing"]
+OpKind = Literal["create", "update", "close", "nothing", "blocked"]
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,10 @@ class Operation:
     reason: str
     pr: ProposedPR | None = None
     number: int | None = None
+    files: dict[str, str | None] | None = None  # what the branch must hold (path -> text, None: deleted)
+    branch: str | None = None  # for a close: the branch to delete
+    branch_head: str | None = None  # the head seen on the remote: pushes are leased on it
+    push: bool = False  # the branch must be (re)written
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"op": self.op, "target": self.target, "reason": self.reason}
@@ -239,3 +243,35 @@ class Plan:
             "operations": [op.to_json() for op in self.operations],
             "unrouted": [d.to_json() for d in self.unrouted],
         }
+
+
+@dataclass(frozen=True)
+class PullRequestState:
+    """A pull request as GitHub holds it; `marker` is the bot's own note in its body, if any."""
+
+    number: int
+    state: str  # open | closed
+    merged: bool
+    head: str
+    base: str
+    title: str
+    author: str
+    marker: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BranchState:
+    """One of the bot's branches on the remote: what its head commit changes against its parent."""
+
+    name: str
+    head: str
+    parent: str | None
+    author_email: str
+    changes: dict[str, str | None]  # path -> blob id (None: deleted)
+
+
+@dataclass(frozen=True)
+class GitHubState:
+    base_commit: str
+    pulls: tuple[PullRequestState, ...]
+    branches: dict[str, BranchState]

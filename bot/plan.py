@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.config import Config
-from bot.model import DiffReport, Divergence, Operation, Plan, ProposedPR
+from bot.model import DiffReport, Divergence, GitHubState, Operation, Plan, ProposedPR
 
 TitleFn = Callable[[tuple[str, ...], str], str]
 
@@ -46,3 +46,85 @@ def offline_plan(report: DiffReport, config: Config, title: TitleFn = default_ti
         for pr in proposed_prs(report, config, title)
     )
     return Plan(ops, report.unrouted, github_visible=False)
+
+
+def _blob(text: str | None) -> str | None:
+    from bot.adapters.git import blob_sha  # a pure function of the text
+
+    return None if text is None else blob_sha(text)
+
+
+def github_plan(
+    report: DiffReport,
+    config: Config,
+    state: GitHubState,
+    changes: Mapping[str, Mapping[str, str | None]],
+    *,
+    bot_email: str,
+    title: TitleFn = default_title,
+    reopen: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+) -> Plan:
+    """Compare what GitHub holds with what the divergences call for, PR by PR.
+
+    `changes` holds, per PR slug, the files its branch must carry (from `bot.edit`). `reopen`
+    names slugs whose earlier closed-unmerged PR no longer holds them back; `only` restricts
+    the plan to PRs that carry one of the named children (and then closes nothing else).
+    """
+    ops: list[Operation] = []
+    proposed = proposed_prs(report, config, title)
+    if only is not None:
+        proposed = tuple(p for p in proposed if set(p.children) & only)
+    wanted = {p.branch for p in proposed}
+    for pr in proposed:
+        ops.append(_plan_one(pr, state, dict(changes.get(pr.slug, {})), bot_email, pr.slug in reopen))
+    if only is None:
+        for pull in state.pulls:
+            if pull.state == "open" and pull.marker is not None and pull.head.startswith("drift/") and pull.head not in wanted:
+                branch = state.branches.get(pull.head)
+                ops.append(Operation("close", f"#{pull.number}", "none of its divergences is left: main caught up or the host was reverted",
+                                     number=pull.number, branch=pull.head, branch_head=branch.head if branch else None))
+    return Plan(tuple(ops), report.unrouted, github_visible=True)
+
+
+def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], bot_email: str, reopened: bool) -> Operation:
+    on_branch = [p for p in state.pulls if p.head == pr.branch]
+    branch = state.branches.get(pr.branch)
+    open_pulls = [p for p in on_branch if p.state == "open"]
+    foreign = [p for p in open_pulls if p.marker is None]
+    if foreign:
+        return Operation("blocked", pr.branch, f"open pull request #{foreign[0].number} on {pr.branch} was not opened by drift-bot; "
+                         "close it or rename its branch", pr)
+    ours = [p for p in on_branch if p.marker is not None]
+    if branch is not None and not ours and branch.author_email != bot_email:
+        return Operation("blocked", pr.branch, f"branch {pr.branch} exists and is not drift-bot's ({branch.author_email}); "
+                         "delete or rename it", pr)
+    if not files:
+        return Operation("nothing", pr.branch, "its divergences need no change in main's files (secrets stay on the host)", pr)
+    desired = {path: _blob(text) for path, text in files.items()}
+    up_to_date = branch is not None and branch.parent == state.base_commit and branch.changes == desired
+    head = branch.head if branch else None
+    if open_pulls:
+        pull = open_pulls[0]
+        reasons = []
+        if pull.marker.get("fingerprint") != pr.fingerprint:  # type: ignore[union-attr]
+            reasons.append("the live fixes changed since it was written")
+        if branch is not None and branch.parent != state.base_commit:
+            reasons.append(f"main moved on ({state.base_commit[:7]})")
+        elif not up_to_date:
+            reasons.append("its branch does not hold the live fixes")
+        if pull.title != pr.title:
+            reasons.append("its title is out of date")
+        if not reasons:
+            return Operation("nothing", f"#{pull.number}", "up to date", pr, number=pull.number, branch_head=head)
+        return Operation("update", f"#{pull.number}", "; ".join(reasons), pr, number=pull.number, files=files,
+                         branch_head=head, push=not up_to_date)
+    closed = [p for p in on_branch if p.state == "closed" and not p.merged and p.marker is not None
+              and p.marker.get("fingerprint") == pr.fingerprint]
+    if closed and not reopened:
+        children = " ".join(pr.children)
+        return Operation("nothing", pr.branch, f"#{closed[0].number} with these same fixes was closed without merging; "
+                         f"not proposed again until the live values change (`/drift reopen {children}` lifts this)", pr,
+                         number=closed[0].number)
+    reason = "reopened on request" if closed else "no pull request carries these live fixes yet"
+    return Operation("create", pr.branch, reason, pr, files=files, branch_head=head, push=True)

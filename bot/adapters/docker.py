@@ -16,7 +16,6 @@ import socket
 import tarfile
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ TIMEOUT = 10  # seconds; every error must reach the user within this
 HELPER_LABEL = "io.drift-bot.helper"
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+MINIMUM_API_VERSION = "1.24"
 
 # Go's os.FileMode bits, as the engine reports them in a path stat.
 _MODE_DIR = 1 << 31
@@ -82,7 +82,8 @@ def resolve_endpoint(url: str | None, environ: Mapping[str, str] | None = None) 
     except DockerException as exc:
         raise SourceError(f"the Docker context {name or 'in ~/.docker/config.json'} cannot be read: {exc}") from None
     if ctx is None:
-        raise SourceError(f"the Docker context {name!r} named by DOCKER_CONTEXT does not exist; "
+        named_by = "DOCKER_CONTEXT" if name else "currentContext in ~/.docker/config.json"
+        raise SourceError(f"the Docker context {name or '(current)'!r} named by {named_by} does not exist; "
                           "`docker context ls` lists the contexts")
     if ctx.Name == "default":
         if env.get("DOCKER_HOST"):
@@ -92,9 +93,9 @@ def resolve_endpoint(url: str | None, environ: Mapping[str, str] | None = None) 
     return Endpoint(ctx.Host or DEFAULT_SOCKET, ctx.TLSConfig or None, f"context {ctx.Name}")
 
 
-def _ssh_target(url: str) -> tuple[str, int, str | None]:
-    """(host, port, user) as the SDK's paramiko transport will use them: the URL first, then
-    ~/.ssh/config (HostName, Port, User), then port 22."""
+def _ssh_target(url: str) -> tuple[str, int, str | None, bool]:
+    """(host, port, user, through a ProxyCommand) as the SDK's paramiko transport will use
+    them: the URL first, then ~/.ssh/config (HostName, Port, User, ProxyCommand), then port 22."""
     parts = urlsplit(url)
     if not parts.hostname:
         raise SourceError(f"{url} names no host; write ssh://user@host[:port]")
@@ -102,7 +103,7 @@ def _ssh_target(url: str) -> tuple[str, int, str | None]:
         port = parts.port
     except ValueError:
         raise SourceError(f"{url} has a port that is not a number") from None
-    host, user = parts.hostname, parts.username
+    host, user, proxied = parts.hostname, parts.username, False
     config = os.path.expanduser("~/.ssh/config")
     if os.path.exists(config):
         import paramiko
@@ -118,7 +119,8 @@ def _ssh_target(url: str) -> tuple[str, int, str | None]:
         if port is None and "port" in entry:
             port = int(entry["port"])
         user = user or entry.get("user")
-    return host, port or 22, user
+        proxied = "proxycommand" in entry
+    return host, port or 22, user, proxied
 
 
 def _with_port(url: str, port: int) -> str:
@@ -164,17 +166,26 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _engine_error(exc: BaseException, endpoint: Endpoint) -> SourceError:
     """One sentence for the ways reaching an engine fails."""
-    text = f"{exc} {_root_cause(exc)}"
+    cause = _root_cause(exc)
+    text = f"{exc} {cause}"
     path = endpoint.url[len("unix://"):] if endpoint.url.startswith("unix://") else None
-    if isinstance(_root_cause(exc), PermissionError) or "Permission denied" in text:
+    where = f" ({endpoint.origin})" if endpoint.origin else ""
+    if isinstance(cause, PermissionError) or "Permission denied" in text:
         return SourceError(
-            f"permission denied on {path or endpoint.url}: run as root or add this user to the docker group "
+            f"permission denied on {path or endpoint.url}{where}: run as root or add this user to the docker group "
             "(`sudo usermod -aG docker $USER`, then log in again)")
-    if path is not None and ("FileNotFoundError" in repr(_root_cause(exc)) or "No such file" in text
-                             or "Connection refused" in text or isinstance(_root_cause(exc), (FileNotFoundError, ConnectionRefusedError))):
-        return SourceError(f"no Docker engine answers at {path}: start dockerd, or point DOCKER_HOST at the engine")
-    if "timed out" in text.lower() or "timeout" in type(_root_cause(exc)).__name__.lower():
+    refused = isinstance(cause, (FileNotFoundError, ConnectionRefusedError)) or "Connection refused" in text \
+        or "No such file" in text
+    if path is not None and refused:
+        return SourceError(f"no Docker engine answers at {path}{where}: start dockerd, or point DOCKER_HOST at the engine")
+    if refused:
+        return SourceError(f"nothing answers at {endpoint.url}{where} (connection refused): start dockerd there, "
+                           "or point DOCKER_HOST at the engine")
+    if "timed out" in text.lower() or "timeout" in type(cause).__name__.lower():
         return SourceError(f"{endpoint.label} did not answer within {TIMEOUT} s; check that dockerd runs there")
+    if "Invalid bind address" in text:
+        return SourceError(f"{endpoint.url}{where} is not a Docker address; use unix://PATH, tcp://HOST:PORT "
+                           "or ssh://USER@HOST")
     if endpoint.url.startswith("ssh://"):
         return SourceError(
             f"{endpoint.label} did not answer through `docker system dial-stdio` over SSH ({_short(exc)}); "
@@ -190,7 +201,7 @@ def _short(exc: BaseException) -> str:
 def _ssh_error(exc: BaseException, url: str) -> SourceError | None:
     import paramiko
 
-    host, port, user = _ssh_target(url)
+    host, port, user, _ = _ssh_target(url)
     cause = _root_cause(exc)
     for e in (exc, cause):
         if isinstance(e, paramiko.BadHostKeyException):
@@ -225,17 +236,23 @@ class Engine:
         import docker
 
         if endpoint.url.startswith("ssh://"):
-            host, port, _ = _ssh_target(endpoint.url)
+            host, port, _, proxied = _ssh_target(endpoint.url)
             try:
-                socket.create_connection((host, port), timeout=5).close()
+                if not proxied:  # a quick, bounded answer for a wrong address or a stopped sshd
+                    socket.create_connection((host, port), timeout=5).close()
             except OSError as exc:
                 reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else (exc.strerror or str(exc) or "timed out")
                 raise SourceError(f"cannot reach {host}:{port} over SSH ({reason}); check the address and that sshd runs there") from None
             endpoint = Endpoint(_with_port(endpoint.url, port), endpoint.tls, endpoint.origin)
 
         def build() -> Any:
-            return docker.DockerClient(base_url=endpoint.url, tls=endpoint.tls or False, timeout=TIMEOUT,
-                                       version=None, max_pool_size=4)
+            # The lowest API version first, so the constructor sends nothing; then the engine's
+            # own version is asked once the connection pool is shared (see _share_one_pool).
+            client = docker.DockerClient(base_url=endpoint.url, tls=endpoint.tls or False, timeout=TIMEOUT,
+                                         version=MINIMUM_API_VERSION, max_pool_size=4)
+            _share_one_pool(client.api)
+            client.api._version = str(client.api.version(api_version=False)["ApiVersion"])
+            return client
 
         try:
             client = _in_time(build, TIMEOUT, endpoint.label)
@@ -346,13 +363,9 @@ class Engine:
         cid = created["Id"]
         try:
             stats: dict[str, dict[str, Any] | None] = {}
-
-            def one(pair: tuple[str, str]) -> HostFile:
-                return self._read_one(cid, name, posixpath.normpath(pair[0]), posixpath.normpath(pair[1]), stats, max_bytes)
-
-            # The engine archives each path in a process of its own (tens of ms): ask in parallel.
-            with ThreadPoolExecutor(max_workers=min(4, len(wanted)) or 1) as pool:
-                return {path: got for (_, path), got in zip(wanted, pool.map(one, wanted))}
+            # One at a time: the engine locks the container for each archive request anyway.
+            return {path: self._read_one(cid, name, posixpath.normpath(root), posixpath.normpath(path), stats, max_bytes)
+                    for root, path in wanted}
         finally:
             self._remove(cid, name)
 
@@ -438,6 +451,21 @@ class Engine:
             raise
         except Exception as exc:  # noqa: BLE001
             raise _engine_error(exc, self.endpoint) from None
+
+
+def _share_one_pool(api: Any) -> None:
+    """The SDK keys its connection pools by the whole request URL, so every new path opens a new
+    connection; over SSH each one is a new channel running `docker system dial-stdio` on the
+    host (about 0.1 s). All requests go to one engine, so they share one pool."""
+    adapter = getattr(api, "_custom_adapter", None)
+    get = getattr(adapter, "get_connection", None)
+    if get is None or type(adapter).__name__ not in ("UnixHTTPAdapter", "SSHHTTPAdapter"):
+        return  # TCP (with or without TLS) goes through requests' own pools, keyed by host
+
+    def one_pool(url: str, proxies: Any = None) -> Any:
+        return get("http+docker://engine", proxies)
+
+    adapter.get_connection = one_pool  # type: ignore[union-attr]
 
 
 def _inside(path: str, root: str) -> bool:

@@ -1,10 +1,17 @@
-"""Main's side of the comparison, read from a git ref (never the working tree)."""
+"""git: main's side of the comparison (read at a ref, never from the working tree), and the
+bot's branches on the remote."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.errors import BaseRefError
+from bot.errors import BaseRefError, DriftError
+from bot.model import BranchState
 
 
 def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str, str | None]]:
@@ -37,3 +44,101 @@ def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str
         except UnicodeDecodeError:
             out[path] = None
     return commit.hexsha, out
+
+
+# --- branches for pull requests ---------------------------------------------------------
+
+
+class GitError(DriftError):
+    """A git command the bot ran against the checkout or its remote failed."""
+
+
+def blob_sha(text: str) -> str:
+    """The id git gives a file with this content, computed without git."""
+    data = text.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Git:
+    """The checkout the bot runs in, and its remote. The token only ever travels in the
+    environment of one git command, as an HTTP header: never in argv, .git/config or output."""
+
+    def __init__(self, repo: Path, remote: str, token: str | None = None):
+        self.repo, self.remote, self.token = repo, remote, token
+
+    def _env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(extra or {})}
+        if self.token:
+            basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
+            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader",
+                       GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
+        return env
+
+    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.repo, input=stdin, capture_output=True, text=True,
+                              env=self._env(env), timeout=120)
+        if proc.returncode != 0:
+            message = (proc.stderr or proc.stdout).strip().splitlines()
+            detail = message[-1] if message else f"exit {proc.returncode}"
+            if self.token:
+                detail = detail.replace(self.token, "***")
+            raise GitError(f"git {args[0]} failed: {detail}")
+        return proc.stdout
+
+    def fetch_base(self, base: str) -> str:
+        """The base branch as the remote has it now, so pull requests start from current main."""
+        self.run("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{base}")
+        return self.run("rev-parse", "FETCH_HEAD").strip()
+
+    def remote_branches(self, prefix: str) -> dict[str, str]:
+        out = self.run("ls-remote", "--heads", self.remote, f"refs/heads/{prefix}*")
+        heads = {}
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            heads[ref.removeprefix("refs/heads/")] = sha
+        return heads
+
+    def describe(self, branches: dict[str, str]) -> dict[str, BranchState]:
+        """Parent, author and changed files of each branch head (fetched in one go)."""
+        if not branches:
+            return {}
+        self.run("fetch", "--quiet", "--no-tags", self.remote, *[f"refs/heads/{b}" for b in branches])
+        out = {}
+        for name, head in branches.items():
+            meta = self.run("show", "-s", "--format=%P%x00%ae", head).strip().split("\0")
+            parents = meta[0].split()
+            changes: dict[str, str | None] = {}
+            if parents:
+                diff = self.run("diff-tree", "--no-commit-id", "-r", "--no-renames", parents[0], head)
+                for line in diff.splitlines():
+                    info, _, path = line.partition("\t")
+                    fields = info.split()
+                    changes[path] = None if fields[4].startswith("D") else fields[3]
+            out[name] = BranchState(name, head, parents[0] if parents else None, meta[1] if len(meta) > 1 else "", changes)
+        return out
+
+    def commit(self, parent: str, files: dict[str, str | None], message: str, author: tuple[str, str]) -> str:
+        """A commit on top of `parent` with `files` changed, built on a throwaway index."""
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index"),
+                   "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+                   "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+            self.run("read-tree", parent, env=env)
+            for path, text in sorted(files.items()):
+                if text is None:
+                    self.run("update-index", "--force-remove", "--", path, env=env)
+                    continue
+                blob = self.run("hash-object", "-w", "--stdin", stdin=text, env=env).strip()
+                mode = self.run("ls-tree", parent, "--", path, env=env).split(" ", 1)[0] or "100644"
+                self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
+            tree = self.run("write-tree", env=env).strip()
+            return self.run("commit-tree", tree, "-p", parent, "-F", "-", stdin=message, env=env).strip()
+
+    def push(self, commit: str, branch: str, expected: str | None) -> None:
+        """Force-push with lease: only over the head we saw, or onto no branch at all."""
+        lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+        self.run("push", "--quiet", "--no-verify", lease, self.remote, f"{commit}:refs/heads/{branch}")
+
+    def delete(self, branch: str, expected: str) -> None:
+        self.run("push", "--quiet", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}",
+                 self.remote, f":refs/heads/{branch}")

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from bot.capture.redact import TOKEN_RE, token_for
 from bot.compare.compose import load_compose, normalize, parse_duration
@@ -32,7 +30,6 @@ LABEL_CONFIG_FILES = "com.docker.compose.project.config_files"
 LABEL_SERVICE = "com.docker.compose.service"
 LABEL_CONFIG_HASH = "com.docker.compose.config-hash"
 LABEL_ONEOFF = "com.docker.compose.oneoff"
-LABEL_NUMBER = "com.docker.compose.container-number"
 
 # Stands for a value compose would take from somewhere we cannot see (the operator's shell
 # when `up` ran, an env_file that is not tracked): a field holding it is not compared.
@@ -189,7 +186,7 @@ def _same_secret(expected: str, actual: str) -> bool:
 
 
 def _key_values(expected: Mapping[str, Any], actual: Mapping[str, str], *, extras_count: bool,
-                ignore: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+                ignored: Callable[[str], bool] = lambda key: False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two maps made comparable: unknown values dropped from both sides, secrets compared by
     hash and replaced on both sides by a marker, so no clear value reaches a report."""
     exp: dict[str, Any] = {}
@@ -209,7 +206,7 @@ def _key_values(expected: Mapping[str, Any], actual: Mapping[str, str], *, extra
             act[key] = have
     if extras_count:
         for key, have in actual.items():
-            if key not in expected and not key.startswith(ignore):
+            if key not in expected and not ignored(key):
                 act[key] = "<set>"
     return exp, act
 
@@ -386,14 +383,15 @@ def effective_pair(svc: Mapping[str, Any], doc: Mapping[str, Any], container: Ma
     env_expected: dict[str, Any] = _env_map(img.get("Env")) if image is not None else {}
     env_expected.update(svc.get("environment") or {})
     has_env_file = bool(svc.get("env_file"))
-    e, a = _key_values(env_expected, _env_map(cfg.get("Env")),
-                       extras_count=image is not None and not has_env_file, ignore=("PATH",) if "PATH" not in env_expected else ())
+    # The engine adds a default PATH when neither the image nor the file sets one.
+    e, a = _key_values(env_expected, _env_map(cfg.get("Env")), extras_count=image is not None and not has_env_file,
+                       ignored=lambda key: key == "PATH")
     exp["environment"], act["environment"] = e, a
 
     labels_expected: dict[str, Any] = dict(img.get("Labels") or {}) if image is not None else {}
     labels_expected.update(svc.get("labels") or {})
     e, a = _key_values(labels_expected, cfg.get("Labels") or {}, extras_count=image is not None,
-                       ignore=("com.docker.compose.",))
+                       ignored=lambda key: key.startswith("com.docker.compose."))
     exp["labels"], act["labels"] = e, a
 
     hc = svc.get("healthcheck")
@@ -427,6 +425,8 @@ def effective_pair(svc: Mapping[str, Any], doc: Mapping[str, Any], container: Ma
 
 def differing_fields(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> tuple[str, ...]:
     """The compose-level names of what differs: `image`, `environment.FOO`, `volumes[/data]`."""
+    from deepdiff import DeepDiff  # imported here: it is only needed once containers are compared
+
     diff = DeepDiff(dict(expected), dict(actual), verbose_level=0)
     names: set[str] = set()
     for items in diff.tree.values():
@@ -553,7 +553,7 @@ def _container_record(project: str, name: str, svc: Mapping[str, Any] | None, do
         started_at=_short(started),
         config_hash=labels.get(LABEL_CONFIG_HASH),
     )
-    words = status + (f", {health}" if health else "") + (f", restarted {restarts}x" if restarts else "")
+    words = status + (f", health: {health}" if health else "") + (f", restarted {restarts}x" if restarts else "")
     if doc is None:
         why = doc_problem or "the compose file could not be read"
         return ServiceRuntime(name, status, False, f"{words}; cannot tell whether it matches the compose file: {why}", **common)

@@ -1,0 +1,131 @@
+"""github: the only module that talks to the GitHub REST API (through PyGithub)."""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from bot.errors import DriftError
+from bot.model import PullRequestState
+
+MARKER_RE = re.compile(r"<!--\s*drift-bot:pr\s+(\{.*?\})\s*-->", re.S)
+DEFAULT_API = "https://api.github.com"
+
+
+class GitHubError(DriftError):
+    """GitHub refused or failed a call; the message names the call."""
+
+
+def pr_marker(body: str | None) -> dict[str, Any] | None:
+    m = MARKER_RE.search(body or "")
+    if not m:
+        return None
+    try:
+        value = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def render_marker(data: dict[str, Any]) -> str:
+    return f"<!-- drift-bot:pr {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->"
+
+
+def _loopback(api_url: str) -> bool:
+    return urlparse(api_url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+def describe_failure(exc: Exception, what: str) -> GitHubError:
+    from github import GithubException
+
+    if isinstance(exc, GithubException):
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = data.get("message") or str(exc)
+        details = "; ".join(str(e.get("message", e)) for e in data.get("errors", []) if isinstance(e, dict))
+        hint = " (check GITHUB_TOKEN)" if exc.status == 401 else ""
+        return GitHubError(f"{what}: GitHub answered {exc.status}: {message}{': ' + details if details else ''}{hint}")
+    return GitHubError(f"{what}: {type(exc).__name__}: {exc}")
+
+
+class GitHub:
+    """The repository's pull requests, seen and changed with the fewest calls.
+
+    Against GitHub, requests are spaced as GitHub asks of bots (PyGithub's defaults); against
+    a server on this machine (the test fake) they are not. Only idempotent methods are retried
+    by the transport: a create whose answer was lost is looked up again instead of re-sent.
+    """
+
+    def __init__(self, token: str, repository: str, api_url: str | None = None):
+        from github import Auth, Github, GithubRetry
+
+        api_url = api_url or DEFAULT_API
+        spacing: dict[str, float] = {}
+        if _loopback(api_url):
+            spacing = {"seconds_between_requests": 0, "seconds_between_writes": 0}
+        retry = GithubRetry(total=3, allowed_methods={"GET", "HEAD", "PUT", "DELETE", "PATCH"}, backoff_factor=0.5)
+        # lazy: objects are made without a read; a write needs none and a no-op run stays cheap.
+        self.client = Github(auth=Auth.Token(token), base_url=api_url, per_page=100, timeout=20, retry=retry,
+                             lazy=True, **spacing)
+        self.repository = repository
+        self.repo = self.client.get_repo(repository)
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DriftError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line naming the call
+            raise describe_failure(exc, what) from None
+
+    def bot_pulls(self, prefix: str, limit: int = 100) -> tuple[PullRequestState, ...]:
+        """Open and recently closed pull requests on the bot's branches: one paginated listing."""
+
+        def listing() -> list[PullRequestState]:
+            out = []
+            listing = self.repo.get_pulls(state="all", sort="updated", direction="desc")
+            for pull in itertools.islice(listing, limit):
+                if not pull.head.ref.startswith(prefix):
+                    continue
+                out.append(PullRequestState(pull.number, pull.state, bool(pull.merged_at), pull.head.ref, pull.base.ref,
+                                            pull.title, pull.user.login if pull.user else "", pr_marker(pull.body)))
+            return out
+
+        return tuple(self._call(f"list pull requests of {self.repository}", listing))
+
+    def find_open_pull(self, branch: str) -> int | None:
+        owner = self.repository.split("/")[0]
+        pulls = self._call(f"look up the pull request of {branch}",
+                           lambda: list(self.repo.get_pulls(state="open", head=f"{owner}:{branch}")))
+        return pulls[0].number if pulls else None
+
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> int:
+        from github import GithubException
+
+        try:
+            return self.repo.create_pull(title=title, body=body, head=branch, base=base, maintainer_can_modify=True).number
+        except GithubException as exc:
+            # The answer may be lost after the pull request was made; a retry must not make a second one.
+            existing = self.find_open_pull(branch)
+            if existing is not None:
+                return existing
+            raise describe_failure(exc, f"create the pull request for {branch}") from None
+        except Exception as exc:  # noqa: BLE001 - a reset connection: look before trying again
+            existing = self.find_open_pull(branch)
+            if existing is not None:
+                return existing
+            raise describe_failure(exc, f"create the pull request for {branch}") from None
+
+    def _pull(self, number: int) -> Any:
+        return self.repo.get_pull(number)  # lazy: no read
+
+    def _issue(self, number: int) -> Any:
+        return self.repo.get_issue(number)
+
+    def update_pull(self, number: int, title: str, body: str) -> None:
+        self._call(f"update pull request #{number}", lambda: self._pull(number).edit(title=title, body=body))
+
+    def close_pull(self, number: int, comment: str) -> None:
+        self._call(f"comment on pull request #{number}", lambda: self._issue(number).create_comment(comment))
+        self._call(f"close pull request #{number}", lambda: self._pull(number).edit(state="closed"))

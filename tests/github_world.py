@@ -1,0 +1,85 @@
+"""A repository on the fake GitHub holding this project's voice/ stack and .drift.yml, a
+checkout of it for the bot to run in, and a copy of the example instance as the live host."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.cli_support import run
+from tests.fakegithub import FakeGitHub
+from tests.fakegithub.gitcli import clone, run_git
+
+ROOT = Path(__file__).resolve().parent.parent
+REPO = "fragjulia/voice-platform"
+BOT = "drift-bot[bot]"
+HUMAN = "alice"
+
+
+def _tree(folder: Path, prefix: str) -> dict[str, str]:
+    return {f"{prefix}{p.relative_to(folder)}": p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class World:
+    fake: FakeGitHub
+    checkout: Path
+    instance: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"GITHUB_TOKEN": self.fake.token_for(BOT), "GITHUB_API_URL": self.fake.api_url}
+
+    def drift(self, *args: str, fmt: str | None = None) -> tuple[int, str, str]:
+        extra = ["--format", fmt] if fmt else []
+        return run(*args, "--repo", str(self.checkout), "--source", f"dir:{self.instance}", *extra, env=self.env)
+
+    def plan_json(self) -> dict:
+        code, out, err = self.drift("plan", fmt="json")
+        assert code in (0, 2), err
+        return json.loads(out)
+
+    def pulls(self, state: str | None = None) -> list:
+        return [p for p in self.fake.pulls(REPO) if state is None or p.state == state]
+
+    def gh(self, login: str = HUMAN):
+        return self.fake.github_client(login).get_repo(REPO)
+
+    def main_file(self, path: str) -> str:
+        return run_git("show", f"main:{path}", cwd=self.fake.git_path(REPO)).stdout
+
+    def branch_file(self, branch: str, path: str) -> str:
+        return run_git("show", f"{branch}:{path}", cwd=self.fake.git_path(REPO)).stdout
+
+    def branch_diff(self, branch: str) -> str:
+        return run_git("diff", f"main...{branch}", cwd=self.fake.git_path(REPO)).stdout
+
+    def push_main(self, files: dict[str, str | None], message: str = "human change on main") -> str:
+        return self.fake.commit(REPO, "main", files, message, author=HUMAN)
+
+    def edit_live(self, path: str, old: str, new: str) -> None:
+        target = self.instance / path
+        text = target.read_text()
+        assert old in text, f"{old!r} not in live {path}"
+        target.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def world(fake_github: FakeGitHub, tmp_path: Path) -> World:
+    return make_world(fake_github, tmp_path)
+
+
+def make_world(fake: FakeGitHub, tmp_path: Path) -> World:
+    fake.add_user(BOT, "Bot")
+    fake.add_user(HUMAN)
+    files = {**_tree(ROOT / "voice", "voice/"), ".drift.yml": (ROOT / ".drift.yml").read_text()}
+    fake.add_repo(REPO, initial_files=files)
+    fake.grant(REPO, BOT, "write")
+    fake.grant(REPO, HUMAN, "maintain")
+    checkout = clone(fake, REPO, tmp_path / "checkout")
+    instance = tmp_path / "instance"
+    shutil.copytree(ROOT / "examples" / "instance", instance)
+    return World(fake, checkout, instance)
