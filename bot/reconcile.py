@@ -72,12 +72,11 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
     from bot.adapters.github import GitHub
 
     git = Git(repo, config.remote, access.token)
-    base_commit = git.fetch_base(config.base)
+    base_commit, branches = git.sync(config.base, BRANCH_PREFIX)
     _, base_files = read_base(repo, base_commit, [p for _, p in config.files])
     report = build_report(config, snapshot, config.base, base_commit, base_files)
     github = GitHub(access.token, access.repository, access.api_url)
     pulls = github.bot_pulls(BRANCH_PREFIX)
-    branches = git.describe(git.remote_branches(BRANCH_PREFIX))
     return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github,
                title_from_template(templates))
 

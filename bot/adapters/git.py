@@ -85,37 +85,33 @@ class Git:
             raise GitError(f"git {args[0]} failed: {detail}")
         return proc.stdout
 
-    def fetch_base(self, base: str) -> str:
-        """The base branch as the remote has it now, so pull requests start from current main."""
-        self.run("fetch", "--quiet", "--no-tags", self.remote, f"refs/heads/{base}")
-        return self.run("rev-parse", "FETCH_HEAD").strip()
+    def sync(self, base: str, prefix: str) -> tuple[str, dict[str, BranchState]]:
+        """One fetch of the base branch and every branch under `prefix`, as the remote has them now.
 
-    def remote_branches(self, prefix: str) -> dict[str, str]:
-        out = self.run("ls-remote", "--heads", self.remote, f"refs/heads/{prefix}*")
-        heads = {}
-        for line in out.splitlines():
-            sha, _, ref = line.partition("\t")
-            heads[ref.removeprefix("refs/heads/")] = sha
-        return heads
+        They land in a namespace of the bot's own (refs/drift-bot/), pruned, so the checkout's
+        branches and remote-tracking refs are never touched.
+        """
+        self.run("fetch", "--quiet", "--no-tags", "--prune", self.remote,
+                 f"+refs/heads/{base}:refs/drift-bot/base",
+                 f"+refs/heads/{prefix}*:refs/drift-bot/branches/{prefix}*")
+        base_commit = self.run("rev-parse", "refs/drift-bot/base").strip()
+        listing = self.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/drift-bot/branches/")
+        heads = {ref.removeprefix("refs/drift-bot/branches/"): sha
+                 for sha, _, ref in (line.partition(" ") for line in listing.splitlines())}
+        return base_commit, {name: self._describe(name, head) for name, head in heads.items()}
 
-    def describe(self, branches: dict[str, str]) -> dict[str, BranchState]:
-        """Parent, author and changed files of each branch head (fetched in one go)."""
-        if not branches:
-            return {}
-        self.run("fetch", "--quiet", "--no-tags", self.remote, *[f"refs/heads/{b}" for b in branches])
-        out = {}
-        for name, head in branches.items():
-            meta = self.run("show", "-s", "--format=%P%x00%ae", head).strip().split("\0")
-            parents = meta[0].split()
-            changes: dict[str, str | None] = {}
-            if parents:
-                diff = self.run("diff-tree", "--no-commit-id", "-r", "--no-renames", parents[0], head)
-                for line in diff.splitlines():
-                    info, _, path = line.partition("\t")
-                    fields = info.split()
-                    changes[path] = None if fields[4].startswith("D") else fields[3]
-            out[name] = BranchState(name, head, parents[0] if parents else None, meta[1] if len(meta) > 1 else "", changes)
-        return out
+    def _describe(self, name: str, head: str) -> BranchState:
+        """Parent, author and changed files of a branch head."""
+        meta = self.run("show", "-s", "--format=%P%x00%ae", head).strip().split("\0")
+        parents = meta[0].split()
+        changes: dict[str, str | None] = {}
+        if parents:
+            diff = self.run("diff-tree", "--no-commit-id", "-r", "--no-renames", parents[0], head)
+            for line in diff.splitlines():
+                info, _, path = line.partition("\t")
+                fields = info.split()
+                changes[path] = None if fields[4].startswith("D") else fields[3]
+        return BranchState(name, head, parents[0] if parents else None, meta[1] if len(meta) > 1 else "", changes)
 
     def commit(self, parent: str, files: dict[str, str | None], message: str, author: tuple[str, str]) -> str:
         """A commit on top of `parent` with `files` changed, built on a throwaway index."""
