@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fakegithub.plugin", "tests.github_world"]
+pytest_plugins = ["tests.fakegithub.plugin", "tests.github_world", "tests.dockerenv"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "instance"

@@ -144,7 +144,9 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
             tracked.append((live, repo, path))
         wanted = [(root, path) for live, _, path in tracked if live not in refused]
         tracked_paths = {path for _, _, path in tracked}
-        compose_paths = [posixpath.normpath(f) for f in project.config_files]
+        # Files given on stdin (`-f -`) or at the top of the filesystem cannot be read back.
+        compose_paths = [posixpath.normpath(f) for f in project.config_files
+                         if f.startswith("/") and posixpath.dirname(posixpath.normpath(f)) != "/"]
         wanted += [(root if _inside(p, root) else posixpath.dirname(p), p) for p in compose_paths if p not in tracked_paths]
 
         helper_image = sorted(containers, key=lambda c: c.get("Name") or "")[0]["Image"]
@@ -178,7 +180,7 @@ def _runtime(project: ComposeProject, root: str, containers: Sequence[Mapping[st
     precise = {path: host_files[path].mtime for path in host_files if host_files[path].data is not None}
 
     texts: list[tuple[str, str]] = []
-    problem = None if compose_paths else "the containers do not name their compose files"
+    problem = None if compose_paths else "the containers name no compose file that can be read back"
     for path in compose_paths:
         shown = posixpath.relpath(path, root) if _inside(path, root) else path
         # A compose file that is not tracked is read for this comparison only, redacted, never stored.

@@ -461,7 +461,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
 
 def _short(value: str | None) -> str | None:
     stamp = parse_timestamp(value)
-    return stamp.isoformat(timespec="seconds") if stamp else value
+    return stamp.isoformat(timespec="seconds").replace("+00:00", "Z") if stamp else value
 
 
 # --- one record per container ------------------------------------------------------------
