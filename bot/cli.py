@@ -227,12 +227,45 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
     t = texts(run)
     result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
                         body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
-    for line in result.done:
+    done, errors = list(result.done), list(result.errors)
+    if _tracks(config) and not only:
+        from bot.reconcile import run_tracker
+
+        tracked = run_tracker(run, pulls_changed=bool(result.done))
+        done += tracked.done
+        errors += tracked.errors
+    return _report_done(done, errors, run.report)
+
+
+def _tracks(config: Any) -> bool:
+    t = config.tracker
+    return bool(t.parent or t.mega or t.research)
+
+
+def _report_done(done: list[str], errors: list[str], report: Any) -> int:
+    for line in done:
         click.echo(line)
-    if not result.done and not result.errors:
+    if not done and not errors:
         click.echo("nothing to do: GitHub already matches the live host")
-    for error in run.report.errors:
+    for error in report.errors:
         _fail(error.message)
-    for error in result.errors:
+    for error in errors:
         _fail(error)
-    return EXIT_ERROR if result.errors or run.report.errors else EXIT_OK
+    return EXIT_ERROR if errors or report.errors else EXIT_OK
+
+
+@main.command()
+@_inputs
+@_guard
+def tracker(**kwargs: Any) -> int:
+    """Bring the MEGA close-out issue, its research sub-issues and the per-child comments up to date."""
+    from bot.errors import DriftError
+    from bot.reconcile import run_tracker
+
+    config, _, run = _github_run(Inputs(**kwargs))
+    if run is None:
+        raise DriftError("tracker needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise)")
+    if not _tracks(config):
+        raise DriftError("no tracker in .drift.yml: set `tracker: {parent: N, mega: N, research: [...]}`")
+    result = run_tracker(run)
+    return _report_done(result.done, result.errors, run.report)

@@ -275,3 +275,13 @@ class GitHubState:
     base_commit: str
     pulls: tuple[PullRequestState, ...]
     branches: dict[str, BranchState]
+
+
+@dataclass(frozen=True)
+class IssueState:
+    number: int
+    id: int
+    title: str
+    state: str  # open | closed
+    body: str = ""
+    state_reason: str | None = None

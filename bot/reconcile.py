@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,3 +119,173 @@ def texts(run: Run, templates: str | None = None) -> dict[str, Callable[[Operati
         return render_template("pr-close.md.j2", templates=templates, reason=op.reason, branch=op.branch)
 
     return {"body": body, "message": message, "close_comment": close_comment}
+
+
+# --- the tracker ---------------------------------------------------------------------
+
+BOT_LABEL = "drift-bot"
+
+
+def research_items(config: Config) -> list[dict[str, object]]:
+    """`tracker.research` as (key, issue number or title/body to create), in the configured order."""
+    out = []
+    for i, entry in enumerate(config.tracker.research):
+        if isinstance(entry, int):
+            out.append({"key": f"RT-{i + 1}", "issue": entry})
+        elif isinstance(entry, dict):
+            out.append({"key": str(entry.get("key") or f"RT-{i + 1}"), "issue": entry.get("issue"),
+                        "title": entry.get("title"), "body": entry.get("body")})
+    return out
+
+
+@dataclass
+class TrackerResult:
+    done: list[str]
+    errors: list[str]
+
+    def attempt(self, fn: Callable[[], object], done: str | None = None) -> tuple[bool, object]:
+        """Run one GitHub call; a failure is recorded as one line and the run goes on."""
+        from bot.errors import DriftError
+
+        try:
+            value = fn()
+        except DriftError as exc:
+            self.errors.append(f"tracker: {exc}")
+            return False, None
+        if done:
+            self.done.append(done)
+        return True, value
+
+
+def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = False) -> TrackerResult:
+    """Bring the MEGA, its research sub-issues and the per-child comments up to date."""
+    from bot.render import render_template
+    from bot.tracker import TrackerView, child_marker, plan_tracker, record_comment_ids
+
+    gh: Any = run.github
+    tracker = run.config.tracker
+    result = TrackerResult([], [])
+
+    def render(name: str, **context: object) -> str:
+        return render_template(name, templates=templates, **context)
+
+    mega = _find_or_create_mega(gh, tracker.mega, render, result)
+    if mega is None:
+        return result
+
+    issues: dict[int, Any] = {}
+    if tracker.parent:
+        ok, subs = result.attempt(lambda: gh.sub_issues(tracker.parent))
+        issues.update({i.number: i for i in subs or []})
+        if ok and mega.number not in issues:
+            result.attempt(lambda: gh.add_sub_issue(tracker.parent, mega.id, replace_parent=True),
+                           f"made #{mega.number} a sub-issue of #{tracker.parent}")
+
+    ok, mega_subs = result.attempt(lambda: gh.sub_issues(mega.number))
+    mega_subs = list(mega_subs or [])
+    issues.update({i.number: i for i in mega_subs})
+    research = _research(gh, run.config, mega, mega_subs, issues, render, result)
+    if ok:
+        _keep_research_linked(gh, mega, mega_subs, research, issues, result)
+
+    for child in run.config.children:
+        if child.issue and child.issue not in issues:
+            ok, state = result.attempt(lambda: gh.issue(child.issue))
+            if ok:
+                issues[child.issue] = state
+
+    pulls = run.state.pulls
+    if pulls_changed:
+        ok, fresh = result.attempt(lambda: gh.bot_pulls(BRANCH_PREFIX))
+        pulls = fresh if ok else pulls
+    plan = plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render)
+
+    new_ids: dict[str, int] = {}
+    for comment in plan.comments:
+        if comment.comment_id and not comment.changed:
+            continue
+        if comment.comment_id:
+            result.attempt(lambda: gh.edit_comment(comment.comment_id, comment.body),
+                           f"updated the {comment.child} comment on #{comment.issue}")
+            continue
+        ok, posted = result.attempt(lambda: gh.post_comment(comment.issue, comment.body, child_marker(comment.child)),
+                                    f"commented on #{comment.issue} for {comment.child}")
+        if ok:
+            new_ids[comment.child] = int(posted)  # type: ignore[call-overload]
+    body = record_comment_ids(plan.body, new_ids) if new_ids else plan.body
+    if body != mega.body:
+        result.attempt(lambda: gh.edit_issue_body(mega.number, body), f"updated MEGA #{mega.number}")
+    return result
+
+
+def _find_or_create_mega(gh: Any, configured: int | None, render: Callable[..., str], result: TrackerResult) -> Any:
+    """The configured number; else the issue carrying the MEGA marker; else a new one."""
+    from bot.tracker import MEGA_MARKER
+
+    if configured:
+        return result.attempt(lambda: gh.issue(configured))[1]
+    ok, found = result.attempt(lambda: [i for i in gh.issues_labelled(BOT_LABEL) if MEGA_MARKER in i.body])
+    if not ok:
+        return None
+    if found:
+        return found[0]
+    title = render("mega-title.txt.j2").strip()
+    ok, mega = result.attempt(lambda: gh.create_issue(title, MEGA_MARKER + "\n", [BOT_LABEL], MEGA_MARKER))
+    if ok:
+        result.done.append(f"created MEGA #{mega.number} (add `mega: {mega.number}` under tracker: in .drift.yml)")
+    return mega
+
+
+def _research(gh: Any, config: Config, mega: Any, mega_subs: list, issues: dict, render: Callable[..., str],
+              result: TrackerResult) -> dict[str, int]:
+    """Key -> issue number of every research item, creating those declared by title."""
+    from bot.tracker import research_marker
+
+    research: dict[str, int] = {}
+    for item in research_items(config):
+        number = item.get("issue")
+        if not number:
+            marker = research_marker(str(item["key"]))
+            existing = next((i for i in mega_subs if marker in i.body), None)
+            if existing is None:
+                body = marker + "\n" + render("research-body.md.j2", key=item["key"], title=item.get("title"),
+                                               body=item.get("body"), mega=mega.number)
+                ok, existing = result.attempt(lambda: gh.create_issue(str(item.get("title") or item["key"]), body,
+                                                                      [BOT_LABEL], marker))
+                if not ok:
+                    continue
+                result.done.append(f"created research issue #{existing.number} ({item['key']})")
+                issues[existing.number] = existing
+            number = existing.number
+        research[str(item["key"])] = int(number)  # type: ignore[arg-type]
+    return research
+
+
+def _keep_research_linked(gh: Any, mega: Any, subs: list, research: dict[str, int], issues: dict,
+                          result: TrackerResult) -> None:
+    """Each research issue a sub-issue of the MEGA, and among them the configured order."""
+    linked = {i.number for i in subs}
+    for key, number in research.items():
+        if number in linked:
+            continue
+        state = issues.get(number)
+        if state is None:
+            ok, state = result.attempt(lambda: gh.issue(number))
+            if not ok:
+                continue
+            issues[number] = state
+        ok, _ = result.attempt(lambda: gh.add_sub_issue(mega.number, state.id, replace_parent=True),
+                               f"made #{number} ({key}) a sub-issue of #{mega.number}")
+        if ok:
+            subs.append(state)
+    wanted = [n for n in research.values() if n in {i.number for i in subs}]
+    if [i.number for i in subs if i.number in wanted] == wanted:
+        return
+    ids = {i.number: i.id for i in subs}
+    for previous, number in zip([None, *wanted], wanted):
+        if previous is None:
+            if subs[0].number != number:
+                result.attempt(lambda: gh.move_sub_issue(mega.number, ids[number], before_id=subs[0].id))
+        else:
+            result.attempt(lambda: gh.move_sub_issue(mega.number, ids[number], after_id=ids[previous]))
+    result.done.append(f"put the research sub-issues of #{mega.number} in the configured order")

@@ -62,6 +62,27 @@ def md_value(value: Any, other: Any = None, width: int = 100) -> str:
     return f"`{md_code(show(value, width, other))}`"
 
 
+def evidence(ev: dict[str, Any]) -> str:
+    """Where a finding can be checked: a file and line in the snapshot or in main at a commit."""
+    if not ev:
+        return ""
+    where = ev.get("file")
+    if where and ev.get("line"):
+        where = f"{where}:{ev['line']}"
+    side = ev.get("side")
+    at = str(ev.get("at") or "")
+    if side == "main":
+        place = f"`{md_code(where)}` in main at `{at[:7]}`" if where else f"main at `{at[:7]}`"
+    elif where:
+        place = f"`{md_code(where)}` in snapshot `{md_code(at)}`"
+    else:
+        place = f"snapshot `{md_code(at)}`" if at else ""
+    container = ev.get("container")
+    if container:
+        place += f"{'; ' if place else ''}container `{md_code(container)}`" + (f" at {ev['time']}" if ev.get("time") else "")
+    return place
+
+
 def groupby_child(items: Iterable[Divergence]) -> list[tuple[str | None, list[Divergence]]]:
     groups: dict[str | None, list[Divergence]] = {}
     for d in items:
@@ -83,7 +104,7 @@ def _environment(templates: Path | None) -> Any:
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters.update(
-        show=show, md_code=md_code, md_cell=md_cell, md_value=md_value,
+        show=show, md_code=md_code, md_cell=md_cell, md_value=md_value, evidence=evidence,
         groupby_child=groupby_child, sort_child=sort_child,
     )
     return env

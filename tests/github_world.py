@@ -28,6 +28,10 @@ class World:
     fake: FakeGitHub
     checkout: Path
     instance: Path
+    numbers: dict[int, int]  # the bring-up's issue numbers -> the fake's
+
+    def issue(self, real: int):
+        return self.fake.issue(REPO, self.numbers[real])
 
     @property
     def env(self) -> dict[str, str]:
@@ -72,14 +76,52 @@ def world(fake_github: FakeGitHub, tmp_path: Path) -> World:
     return make_world(fake_github, tmp_path)
 
 
-def make_world(fake: FakeGitHub, tmp_path: Path) -> World:
+@pytest.fixture
+def tracked_world(fake_github: FakeGitHub, tmp_path: Path) -> World:
+    return make_world(fake_github, tmp_path, tracker=True)
+
+
+# The bring-up's issues, seeded in this order so the fake numbers them 1, 2, ...
+ISSUES = [("R-0", 660, "R-0: voice stack on the L4"), ("R-3", 663, "R-3: .env example"), ("R-4", 664, "R-4: Voxtral image"),
+          ("R-5", 666, "R-5: guard tuning"), ("R-6", 667, "R-6: agent Dockerfile"), ("R-8", 668, "R-8: Caddy health"),
+          ("R-9", 669, "R-9: Whisper"), ("R-10", 670, "R-10: bring-up verification"),
+          ("RT-1", 673, "RT-1: GPU VRAM architecture viability on L4"),
+          ("RT-2", 674, "RT-2: turn-detector / HF-cache lifecycle")]
+
+
+def _config(tracker: bool, numbers: dict[int, int]) -> str:
+    text = (ROOT / ".drift.yml").read_text()
+    head, _, rest = text.partition("\ntracker:")
+    if not tracker:
+        # Without a tracker the runs only touch pull requests (their tests count every write).
+        return head + "\n" + rest[rest.index("\ngpus:") + 1:]
+    text = text.replace("  mega: 672\n", "")
+    for real, fake in sorted(numbers.items(), key=lambda kv: -kv[0]):
+        text = text.replace(str(real), str(fake))
+    return text
+
+
+def make_world(fake: FakeGitHub, tmp_path: Path, tracker: bool = False) -> World:
     fake.add_user(BOT, "Bot")
     fake.add_user(HUMAN)
-    files = {**_tree(ROOT / "voice", "voice/"), ".drift.yml": (ROOT / ".drift.yml").read_text()}
-    fake.add_repo(REPO, initial_files=files)
+    numbers: dict[int, int] = {}
+    if tracker:
+        fake.add_repo(REPO, initial_files={"README.md": "voice platform\n"})
+        for name, real, title in ISSUES:
+            numbers[real] = fake.add_issue(REPO, title, f"{name} body written by a human.", user=HUMAN).number
+    files = {**_tree(ROOT / "voice", "voice/"), ".drift.yml": _config(tracker, numbers)}
+    if tracker:
+        fake.commit(REPO, "main", files, "the voice stack", author=HUMAN)
+    else:
+        fake.add_repo(REPO, initial_files=files)
     fake.grant(REPO, BOT, "write")
     fake.grant(REPO, HUMAN, "maintain")
+    if tracker:
+        repo = fake.github_client(HUMAN).get_repo(REPO)
+        parent = repo.get_issue(numbers[660])
+        for name, real, _ in ISSUES[1:8]:
+            parent.add_sub_issue(repo.get_issue(numbers[real]).id)
     checkout = clone(fake, REPO, tmp_path / "checkout")
     instance = tmp_path / "instance"
     shutil.copytree(ROOT / "examples" / "instance", instance)
-    return World(fake, checkout, instance)
+    return World(fake, checkout, instance, numbers)

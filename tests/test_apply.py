@@ -23,7 +23,7 @@ def test_first_apply_opens_one_pr_per_child_and_group(world: World) -> None:
     assert sorted(p.pull.head_ref for p in pulls) == BRANCHES
     by_branch = {p.pull.head_ref: p for p in pulls}
     group = by_branch["drift/r-4-r-6"]
-    assert "Refs #664" in group.body and "Refs #667" in group.body and "Part of #672" in group.body
+    assert "Refs #664" in group.body and "Refs #667" in group.body
     assert group.title == "drift: bring the live fixes of R-4 + R-6 back to main"
     assert "snap-" in group.body and "sha256" in group.body and "Reviewer checklist" in group.body
     # Writes: a push and a create per PR, nothing else.

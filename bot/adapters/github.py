@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.errors import DriftError
-from bot.model import PullRequestState
+from bot.model import IssueState, PullRequestState
 
 MARKER_RE = re.compile(r"<!--\s*drift-bot:pr\s+(\{.*?\})\s*-->", re.S)
 DEFAULT_API = "https://api.github.com"
@@ -129,3 +129,86 @@ class GitHub:
     def close_pull(self, number: int, comment: str) -> None:
         self._call(f"comment on pull request #{number}", lambda: self._issue(number).create_comment(comment))
         self._call(f"close pull request #{number}", lambda: self._pull(number).edit(state="closed"))
+
+    # --- issues, comments and sub-issues (the tracker) ---------------------------------
+
+    def _request(self, what: str, method: str, path: str, body: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None) -> Any:
+        url = f"{self.repo.url}{path}"
+
+        def call() -> Any:
+            _, data = self.repo.requester.requestJsonAndCheck(method, url, parameters=params, input=body)
+            return data
+
+        return self._call(what, call)
+
+    def _pages(self, what: str, path: str, params: dict[str, Any] | None = None, limit: int = 1000) -> list[Any]:
+        out: list[Any] = []
+        page = 1
+        while len(out) < limit:
+            data = self._request(what, "GET", path, params={**(params or {}), "per_page": 100, "page": page})
+            out += data
+            if len(data) < 100:
+                return out
+            page += 1
+        return out
+
+    @staticmethod
+    def _issue_state(data: dict[str, Any]) -> IssueState:
+        return IssueState(data["number"], data["id"], data.get("title") or "", data.get("state") or "open",
+                          data.get("body") or "", data.get("state_reason"))
+
+    def issue(self, number: int) -> IssueState:
+        return self._issue_state(self._request(f"read issue #{number}", "GET", f"/issues/{number}"))
+
+    def issues_labelled(self, label: str) -> list[IssueState]:
+        data = self._pages(f"list issues labelled {label}", "/issues", {"labels": label, "state": "all"})
+        return [self._issue_state(d) for d in data if "pull_request" not in d]
+
+    def create_issue(self, title: str, body: str, labels: list[str], marker: str) -> IssueState:
+        try:
+            data = self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues",
+                                                           input={"title": title, "body": body, "labels": labels})[1]
+            return self._issue_state(data)
+        except Exception as exc:  # noqa: BLE001 - the answer may be lost after the issue was made
+            found = [i for i in self.issues_labelled(labels[0]) if marker in i.body] if labels else []
+            if found:
+                return found[0]
+            raise describe_failure(exc, f"create issue {title!r}") from None
+
+    def edit_issue_body(self, number: int, body: str) -> None:
+        self._request(f"update issue #{number}", "PATCH", f"/issues/{number}", {"body": body})
+
+    def sub_issues(self, number: int) -> list[IssueState]:
+        return [self._issue_state(d) for d in self._pages(f"list the sub-issues of #{number}", f"/issues/{number}/sub_issues")]
+
+    def add_sub_issue(self, parent: int, child_id: int, replace_parent: bool = False) -> None:
+        body: dict[str, Any] = {"sub_issue_id": child_id}
+        if replace_parent:
+            body["replace_parent"] = True
+        self._request(f"make issue id {child_id} a sub-issue of #{parent}", "POST", f"/issues/{parent}/sub_issues", body)
+
+    def move_sub_issue(self, parent: int, child_id: int, *, after_id: int | None = None, before_id: int | None = None) -> None:
+        body: dict[str, Any] = {"sub_issue_id": child_id}
+        body.update({"after_id": after_id} if after_id is not None else {"before_id": before_id})
+        self._request(f"reorder the sub-issues of #{parent}", "PATCH", f"/issues/{parent}/sub_issues/priority", body)
+
+    def post_comment(self, number: int, body: str, marker: str) -> int:
+        try:
+            data = self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues/{number}/comments",
+                                                           input={"body": body})[1]
+            return int(data["id"])
+        except Exception as exc:  # noqa: BLE001 - a lost answer must not become a second comment
+            existing = self.find_comment(number, marker)
+            if existing is not None:
+                return existing
+            raise describe_failure(exc, f"comment on #{number}") from None
+
+    def find_comment(self, number: int, marker: str) -> int | None:
+        for data in self._pages(f"list the comments of #{number}", f"/issues/{number}/comments"):
+            if marker in (data.get("body") or ""):
+                return int(data["id"])
+        return None
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        self._request(f"update comment {comment_id}", "PATCH", f"/issues/comments/{comment_id}", {"body": body})

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.compare import file_kind
-from bot.compare.compose import load_compose, normalize
+from bot.capture.redact import redact_text
+from bot.compare.compose import parsed
 from bot.compare.yamlload import YamlError
 from bot.config import Config
 from bot.model import Finding, ServiceRuntime, Snapshot
@@ -33,10 +34,10 @@ class Side:
             if file_kind(path) != "compose":
                 continue
             try:
-                raw = load_compose(text, path)
+                raw, normalised = parsed(text, path)
             except YamlError:
                 continue  # the diff reports it; a check has nothing to say about it
-            out.append((path, raw, normalize(raw)))
+            out.append((path, raw, normalised))
         return out
 
     def evidence(self, path: str, line: int | None, **facts: Any) -> dict[str, Any]:
@@ -75,7 +76,8 @@ def _load_all() -> None:
 def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | None], base_commit: str | None) -> tuple[Side, Side]:
     live_paths = {repo: live for live, repo in config.files}
     live = Side("live", snapshot.id, {f.repo_path: f.text for f in snapshot.files if f.text is not None}, live_paths)
-    main = Side("main", base_commit or "", {p: t for p, t in base_files.items() if t is not None}, live_paths)
+    # Main's texts are redacted as the diff reads them: the same text, parsed once for both.
+    main = Side("main", base_commit or "", {p: redact_text(t)[0] for p, t in base_files.items() if t is not None}, live_paths)
     return live, main
 
 

@@ -48,18 +48,16 @@ def _compose(path: str, base: str, live: str) -> list[Divergence]:
     docs = []
     for side, body in (("main", base), ("live", live)):
         try:
-            docs.append(compose.load_compose(body, path))
+            docs.append(compose.parsed(body, path))
         except YamlError as exc:
             raise _Unreadable(side, str(exc)) from None
-    a, b = compose.normalize(docs[0]), compose.normalize(docs[1])
-    ignores = compose.drift_ignores(docs[0]) + compose.drift_ignores(docs[1])
+    (raw_a, a), (raw_b, b) = docs
+    ignores = compose.drift_ignores(raw_a) + compose.drift_ignores(raw_b)
+    shown = (a, b)
     if TOKEN_RE.search(base) or TOKEN_RE.search(live):
         # Compare with every redaction spelt alike, show the values with their hashes.
-        shown = (a, b)
-        a = compose.normalize(compose.load_compose(_canon_tokens(base), path))
-        b = compose.normalize(compose.load_compose(_canon_tokens(live), path))
-    else:
-        shown = (a, b)
+        a = compose.parsed(_canon_tokens(base), path)[1]
+        b = compose.parsed(_canon_tokens(live), path)[1]
     out = []
     for keys, kind, _, _ in compose.walk(a, b):
         ptr = compose.pointer(keys)

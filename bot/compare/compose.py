@@ -40,6 +40,16 @@ def load_compose(text: str, name: str = "compose file") -> dict[str, Any]:
     return doc
 
 
+@lru_cache(maxsize=16)
+def parsed(text: str, name: str = "compose file") -> tuple[dict[str, Any], dict[str, Any]]:
+    """(raw, normalised) for a compose text, parsed once per run whoever asks (compare, checks).
+
+    Callers must not mutate what they get: the same objects are handed to every caller.
+    """
+    raw = load_compose(text, name)
+    return raw, normalize(raw)
+
+
 # --- scalar spellings -------------------------------------------------------------------
 
 def go_string(value: Any) -> str | None:

@@ -1,0 +1,211 @@
+"""tracker: the MEGA close-out issue and the per-child comments, re-rendered from state.
+
+Pure: given the report, the pull requests and issues GitHub holds, and the MEGA's current
+body, it returns the body the MEGA should have and the comments each child should carry.
+The bot owns only its marked sections; a box a human ticked stays ticked; the attachment
+slots are written once and then belong to the humans.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config
+from bot.model import DiffReport, IssueState, PullRequestState
+from bot.plan import proposed_prs
+from bot.sections import read_section, read_state, replace_section, state_line
+
+MEGA_MARKER = "<!-- drift-bot:mega -->"
+BODY_LIMIT = 65_536
+SLOTS = (("session-memory", "Session memory"), ("transcript", "Raw session transcript"))
+Render = Callable[..., str]
+
+
+def research_marker(key: str) -> str:
+    return f"<!-- drift-bot:research {key} -->"
+
+
+def child_marker(child: str) -> str:
+    return f"<!-- drift-bot:child {child} -->"
+
+
+@dataclass(frozen=True)
+class BacklogItem:
+    id: str
+    child: str
+    file: str
+    pointer: str
+    pr: int | None
+    pr_state: str  # open | merged | closed | none
+    ticked: bool
+    gone: bool = False  # no longer live: kept only because its PR merged
+
+
+@dataclass(frozen=True)
+class ChildComment:
+    child: str
+    issue: int
+    comment_id: int | None
+    body: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class TrackerView:
+    mega: IssueState | None
+    issues: Mapping[int, IssueState]  # children and research items the tracker names
+    pulls: tuple[PullRequestState, ...]
+
+
+@dataclass(frozen=True)
+class TrackerPlan:
+    body: str
+    body_changed: bool
+    comments: tuple[ChildComment, ...]
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def _pr_state(pull: PullRequestState | None) -> str:
+    if pull is None:
+        return "none"
+    return "merged" if pull.merged else pull.state
+
+
+def _pulls_by_branch(pulls: tuple[PullRequestState, ...]) -> dict[str, PullRequestState]:
+    """The pull request that speaks for each bot branch: an open one, else the latest."""
+    out: dict[str, PullRequestState] = {}
+    for pull in sorted(pulls, key=lambda p: p.number):
+        if pull.marker is None:
+            continue
+        current = out.get(pull.head)
+        if current is None or current.state != "open":
+            out[pull.head] = pull
+    return out
+
+
+def _ticked_by_humans(body: str | None) -> set[str]:
+    section = read_section(body, "backlog") or ""
+    return set(re.findall(r"^- \[[xX]\] .*?<!-- d:([0-9a-f]+) -->", section, re.M))
+
+
+def backlog(report: DiffReport, config: Config, view: TrackerView, previous: Mapping[str, Any]) -> list[BacklogItem]:
+    by_branch = _pulls_by_branch(view.pulls)
+    pulls_by_number = {p.number: p for p in view.pulls}
+    branch_of = {child: pr.branch for pr in proposed_prs(report, config) for child in pr.children}
+    human = _ticked_by_humans(view.mega.body if view.mega else None)
+    items, seen = [], set()
+    order = {c.name: i for i, c in enumerate(config.children)}
+    for d in sorted(report.routed, key=lambda d: order.get(d.child or "", len(order))):
+        pull = by_branch.get(branch_of.get(d.child or "", ""))
+        state = _pr_state(pull)
+        items.append(BacklogItem(d.id, d.child or "", d.file, d.pointer, pull.number if pull else None, state,
+                                 ticked=state == "merged" or d.id in human))
+        seen.add(d.id)
+    # A divergence that left the diff because its PR merged stays on the list, ticked.
+    for div_id, old in (previous.get("backlog") or {}).items():
+        if div_id in seen:
+            continue
+        pull = pulls_by_number.get(old.get("pr") or -1)
+        if pull is not None and pull.merged:
+            items.append(BacklogItem(div_id, old["child"], old["file"], old["pointer"], pull.number, "merged", True, gone=True))
+    return items
+
+
+def _child_rows(report: DiffReport, config: Config, view: TrackerView) -> list[dict[str, Any]]:
+    by_branch = _pulls_by_branch(view.pulls)
+    branch_of = {child: pr.branch for pr in proposed_prs(report, config) for child in pr.children}
+    rows = []
+    for child in config.children:
+        count = sum(1 for d in report.routed if d.child == child.name)
+        pull = by_branch.get(branch_of.get(child.name, ""))
+        if pull is None:
+            # A child whose PR merged no longer has a proposed branch; find its last PR by marker.
+            pull = next((p for p in sorted(view.pulls, key=lambda p: -p.number)
+                         if p.marker and child.name in (p.marker.get("children") or [])), None)
+        issue = view.issues.get(child.issue) if child.issue else None
+        rows.append({"child": child.name, "title": child.title, "issue": child.issue,
+                     "issue_state": issue.state if issue else "unknown", "divergences": count,
+                     "pr": pull.number if pull else None, "pr_state": _pr_state(pull)})
+    return rows
+
+
+def _research_rows(config: Config, view: TrackerView, research: Mapping[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for key, number in research.items():
+        issue = view.issues.get(number)
+        rows.append({"key": key, "number": number, "title": issue.title if issue else f"#{number}",
+                     "closed": bool(issue and issue.state == "closed"),
+                     "reason": issue.state_reason if issue else None})
+    return rows
+
+
+def _fits(render: Callable[[int], str]) -> str:
+    """Render with ever shorter lists until the body is under GitHub's limit."""
+    limit = 500
+    while True:
+        body = render(limit)
+        if len(body) < BODY_LIMIT - 512 or limit == 0:
+            return body
+        limit //= 2
+
+
+def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research: Mapping[str, int], render: Render,
+                 first_seen: str | None = None) -> TrackerPlan:
+    """The MEGA body and the child comments the current state calls for."""
+    current = view.mega.body if view.mega else ""
+    previous = read_state(current)
+    items = backlog(report, config, view, previous)
+    children = _child_rows(report, config, view)
+    research_rows = _research_rows(config, view, research)
+    # The status shows when this live state was first seen, so an unchanged host changes nothing.
+    seen_at = previous.get("seen_at") if previous.get("snapshot") == report.snapshot_id else None
+    seen_at = seen_at or first_seen or report.captured_at
+
+    comments = []
+    old_comments = previous.get("comments") or {}
+    for row in children:
+        mine = [d for d in report.routed if d.child == row["child"]]
+        old = old_comments.get(row["child"]) or {}
+        if not row["issue"] or (not mine and not old):
+            continue
+        body = _fits(lambda limit: render("child-comment.md.j2", marker=child_marker(row["child"]), row=row,
+                                          divergences=mine, limit=limit, mega=view.mega.number if view.mega else None,
+                                          report=report))
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        comments.append(ChildComment(row["child"], row["issue"], old.get("id"), body, changed=old.get("hash") != digest))
+
+    comments_state = {c.child: {"id": old_comments.get(c.child, {}).get("id"), "issue": c.issue,
+                                "hash": hashlib.sha256(c.body.encode()).hexdigest()[:16]} for c in comments}
+
+    def body_with(limit: int) -> str:
+        body = current if MEGA_MARKER in (current or "") else MEGA_MARKER + "\n" + (current or "")
+        context = dict(report=report, config=config, items=items, children=children, research=research_rows,
+                       seen_at=seen_at, limit=limit)
+        for name in ("status", "findings", "backlog", "children", "research"):
+            body = replace_section(body, name, render(f"tracker-{name}.md.j2", **context))
+        if "<!-- drift-bot:slot " not in body:
+            body = replace_section(body, "attachments", render("tracker-attachments.md.j2", slots=SLOTS))
+        # Only the items the body shows are remembered: what is cut is listed by `drift diff` anyway.
+        remembered = {i.id: {"child": i.child, "file": i.file, "pointer": i.pointer, "pr": i.pr}
+                      for i in items[:limit] if i.pr is not None}
+        return _with_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
+                                  "comments": comments_state})
+
+    body = _fits(body_with)
+    return TrackerPlan(body, body != current, tuple(comments), read_state(body))
+
+
+def _with_state(body: str, state: dict[str, Any]) -> str:
+    body = re.sub(r"\n?<!-- drift-bot:state \{.*?\} -->\n?", "\n", body, flags=re.S).rstrip("\n")
+    return body + "\n" + state_line(state) + "\n"
+
+
+def record_comment_ids(body: str, ids: Mapping[str, int]) -> str:
+    """After posting comments: remember their ids so later runs edit them in place."""
+    state = read_state(body)
+    for child, comment_id in ids.items():
+        state.setdefault("comments", {}).setdefault(child, {})["id"] = comment_id
+    return _with_state(body, state)

@@ -1,0 +1,153 @@
+"""The MEGA close-out tracker on the fake GitHub: created once, linked, kept true, and the
+humans' words, ticks and attachments left alone."""
+from __future__ import annotations
+
+import re
+
+from tests.fakegithub.gitcli import run_git
+from tests.github_world import HUMAN, REPO, World
+
+PR_COUNT = 5
+
+
+def mega_of(world: World):
+    megas = [i for i in world.fake.repo(REPO).issues.values() if not i.is_pr and "<!-- drift-bot:mega -->" in (i.body or "")]
+    assert len(megas) == 1, f"{len(megas)} MEGA issues"
+    return megas[0]
+
+
+def gh_issue(world: World, number: int):
+    return world.gh(HUMAN).get_issue(number)
+
+
+def test_first_apply_creates_the_mega_links_it_and_its_research(tracked_world: World) -> None:
+    code, out, err = tracked_world.drift("apply")
+    assert (code, err) == (0, ""), err
+    mega = mega_of(tracked_world)
+    assert f"created MEGA #{mega.number}" in out
+    assert [label.name for label in mega.labels] == ["drift-bot"]
+    parent = tracked_world.issue(660)
+    assert mega in parent.sub_issues
+    assert [i.number for i in mega.sub_issues] == [tracked_world.numbers[673], tracked_world.numbers[674]]
+    body = mega.body
+    for section in ("status", "findings", "backlog", "children", "research", "attachments"):
+        assert f"<!-- drift-bot:begin {section} -->" in body
+    assert body.count("- [ ] ") == 12 + 2  # the live-only backlog and the two open research questions
+    assert "RT-1: GPU VRAM" in body and "decision pending" in body
+    assert "<!-- drift-bot:slot session-memory -->" in body and "<!-- drift-bot:slot transcript -->" in body
+    assert len(body) < 65536
+
+
+def test_each_child_with_live_only_changes_gets_one_comment_naming_its_pr(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    for real in (663, 664, 666, 667, 668, 669):
+        comments = [c for c in tracked_world.issue(real).comments if "drift-bot:child" in c.body]
+        assert len(comments) == 1, real
+        assert re.search(r"carried back by #\d+ \(open\)", comments[0].body)
+    assert not [c for c in tracked_world.issue(670).comments]  # R-10 has nothing live-only
+
+
+def test_a_second_run_writes_nothing_and_reads_a_constant_few(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    tracked_world.fake.reset_log()
+    code, out, err = tracked_world.drift("apply")
+    assert (code, err) == (0, "") and out == "nothing to do: GitHub already matches the live host\n"
+    assert tracked_world.fake.count("writes", kind="any") == 0
+    assert tracked_world.fake.count("all", kind="api") <= 5
+    tracked_world.fake.reset_log()
+    code, out, _ = tracked_world.drift("tracker")
+    assert code == 0 and tracked_world.fake.count("writes", kind="any") == 0
+
+
+def test_the_mega_is_found_again_by_its_marker_not_recreated(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    number = mega_of(tracked_world).number
+    gh_issue(tracked_world, number).edit(title="renamed by a human")
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")
+    tracked_world.drift("apply")
+    assert mega_of(tracked_world).number == number
+
+
+def test_human_text_outside_the_markers_survives(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    mega = mega_of(tracked_world)
+    status_before = re.search(r"live state `(snap-\w+)`", mega.body).group(1)
+    issue = gh_issue(tracked_world, mega.number)
+    issue.edit(body="Written by Julia before the bot's sections.\n\n" + mega.body + "\nAnd a closing note.\n")
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")
+    tracked_world.drift("apply")
+    body = mega_of(tracked_world).body
+    assert body.startswith("Written by Julia before the bot's sections.")
+    assert "And a closing note." in body
+    status_after = re.search(r"live state `(snap-\w+)`", body).group(1)
+    assert status_after != status_before  # the bot's own sections were rewritten around the humans' text
+
+
+def test_a_box_a_human_ticked_stays_ticked(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    mega = mega_of(tracked_world)
+    lines = mega.body.splitlines()
+    target = next(i for i, l in enumerate(lines) if l.startswith("- [ ] R-9 "))
+    lines[target] = lines[target].replace("- [ ] ", "- [x] ", 1)
+    gh_issue(tracked_world, mega.number).edit(body="\n".join(lines) + "\n")
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")  # forces a re-render
+    tracked_world.drift("apply")
+    assert any(l.startswith("- [x] R-9 ") for l in mega_of(tracked_world).body.splitlines())
+
+
+def test_a_merged_pr_ticks_its_items_and_keeps_them_listed(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    pull = next(p for p in tracked_world.pulls("open") if p.pull.head_ref == "drift/r-3")
+    tracked_world.gh().get_pull(pull.number).merge()
+    run_git("pull", "--quiet", "--ff-only", cwd=tracked_world.checkout)
+    tracked_world.drift("apply")
+    body = mega_of(tracked_world).body
+    r3 = [l for l in body.splitlines() if l.startswith("- [") and " R-3 " in l]
+    assert len(r3) == 1 and r3[0].startswith("- [x] ") and f"#{pull.number} (merged)" in r3[0]
+    comment = next(c for c in tracked_world.issue(663).comments if "drift-bot:child" in c.body)
+    assert "nothing is live-only any more" in comment.body
+    assert len([c for c in tracked_world.issue(663).comments if "drift-bot:child" in c.body]) == 1  # edited, not re-posted
+
+
+def test_sub_issue_links_are_repaired(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    mega = mega_of(tracked_world)
+    repo = tracked_world.gh()
+    parent = repo.get_issue(tracked_world.numbers[660])
+    parent.remove_sub_issue(repo.get_issue(mega.number).id)
+    rt1 = repo.get_issue(tracked_world.numbers[673])
+    repo.get_issue(mega.number).remove_sub_issue(rt1.id)
+    code, out, err = tracked_world.drift("tracker")
+    assert code == 0, err
+    assert mega_of(tracked_world) in tracked_world.issue(660).sub_issues
+    assert [i.number for i in mega_of(tracked_world).sub_issues] == [tracked_world.numbers[673], tracked_world.numbers[674]]
+
+
+def test_a_research_issue_closed_by_a_human_shows_its_decision_taken(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    gh_issue(tracked_world, tracked_world.numbers[673]).edit(state="closed", state_reason="completed")
+    tracked_world.drift("tracker")
+    line = next(l for l in mega_of(tracked_world).body.splitlines() if "RT-1" in l and l.startswith("- ["))
+    assert line.startswith("- [x] ") and "decision taken (completed)" in line
+
+
+def test_attachment_slots_belong_to_the_humans_once_written(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    mega = mega_of(tracked_world)
+    filled = re.sub(r"(<!-- drift-bot:slot session-memory -->).*?(<!-- drift-bot:slot-end -->)",
+                    r"\1[memory.md](https://example.com/memory.md)\2", mega.body)
+    gh_issue(tracked_world, mega.number).edit(body=filled)
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")
+    tracked_world.drift("apply")
+    assert "[memory.md](https://example.com/memory.md)" in mega_of(tracked_world).body
+
+
+def test_a_configured_mega_written_by_humans_is_adopted(tracked_world: World) -> None:
+    existing = tracked_world.fake.add_issue(REPO, "MEGA close-out (by hand)", "Findings so far, by Julia.\n", user=HUMAN)
+    config = tracked_world.checkout / ".drift.yml"
+    config.write_text(config.read_text().replace("  research:", f"  mega: {existing.number}\n  research:"))
+    code, out, err = tracked_world.drift("tracker")
+    assert code == 0, err
+    body = tracked_world.fake.issue(REPO, existing.number).body
+    assert body.startswith("<!-- drift-bot:mega -->\nFindings so far, by Julia.")
+    assert "created MEGA" not in out
