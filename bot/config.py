@@ -188,7 +188,22 @@ def parse_config(text: str, path: Path) -> Config:
     for key in tracker_raw:
         if key not in _TRACKER_KEYS:
             raise fail(f"tracker: unknown key `{key}` (known: {', '.join(sorted(_TRACKER_KEYS))})", "tracker", key)
-    tracker = TrackerConfig(tracker_raw.get("parent"), tracker_raw.get("mega"), tuple(tracker_raw.get("research") or ()))
+    for key in ("parent", "mega"):
+        value = tracker_raw.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            raise fail(f"tracker: `{key}` must be an issue number", "tracker", key)
+    research = tracker_raw.get("research") or []
+    if not isinstance(research, list):
+        raise fail("tracker: `research` must be a list of issue numbers or {key, title, body} items", "tracker", "research")
+    for i, item in enumerate(research):
+        if isinstance(item, dict):
+            unknown = set(item) - {"key", "issue", "title", "body"}
+            if unknown or not (item.get("issue") or item.get("title")):
+                raise fail("tracker: a research item needs `issue`, or `title` (and `body`) to create it"
+                           + (f"; unknown key `{sorted(unknown)[0]}`" if unknown else ""), "tracker", "research", i)
+        elif not isinstance(item, int) or isinstance(item, bool):
+            raise fail("tracker: a research item is an issue number or {key, title, body}", "tracker", "research", i)
+    tracker = TrackerConfig(tracker_raw.get("parent"), tracker_raw.get("mega"), tuple(research))
 
     gates = {}
     for item, spec in (raw.get("gates") or {}).items():

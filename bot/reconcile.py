@@ -131,9 +131,9 @@ def research_items(config: Config) -> list[dict[str, object]]:
     out = []
     for i, entry in enumerate(config.tracker.research):
         if isinstance(entry, int):
-            out.append({"key": f"RT-{i + 1}", "issue": entry})
+            out.append({"key": f"#{entry}", "issue": entry})  # its title names it
         elif isinstance(entry, dict):
-            out.append({"key": str(entry.get("key") or f"RT-{i + 1}"), "issue": entry.get("issue"),
+            out.append({"key": str(entry.get("key") or entry.get("title") or f"research-{i + 1}"), "issue": entry.get("issue"),
                         "title": entry.get("title"), "body": entry.get("body")})
     return out
 

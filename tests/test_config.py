@@ -54,6 +54,8 @@ def test_a_single_rule_may_be_a_string() -> None:
          "line 7: child R-2 is in two groups"),
         ("files: {a: b}\ngates: {R-10: RT-1}\n", "line 2: gate R-10: write `R-10: {after: [RT-1]}`"),
         ("- just\n- a list\n", "the top level must be a mapping"),
+        ("files: {a: b}\ntracker:\n  research: [673, {title: RT-3, color: red}]\n", "line 3: tracker: a research item needs `issue`"),
+        ("files: {a: b}\ntracker: {mega: seventy}\n", "line 2: tracker: `mega` must be an issue number"),
         ("files: {a: b}\n  bad indent: x\n", "line 2, column"),
     ],
 )

@@ -151,3 +151,22 @@ def test_a_configured_mega_written_by_humans_is_adopted(tracked_world: World) ->
     body = tracked_world.fake.issue(REPO, existing.number).body
     assert body.startswith("<!-- drift-bot:mega -->\nFindings so far, by Julia.")
     assert "created MEGA" not in out
+
+
+def test_a_research_item_declared_by_title_is_created_once_and_linked_in_order(tracked_world: World) -> None:
+    config = tracked_world.checkout / ".drift.yml"
+    rt1, rt2 = tracked_world.numbers[673], tracked_world.numbers[674]
+    config.write_text(config.read_text().replace(
+        f"research: [{rt1}, {rt2}]",
+        f'research:\n    - {rt1}\n    - {{key: RT-3, title: "RT-3: Whisper batch size under load", body: "Decide the batch size."}}\n    - {rt2}'))
+    code, out, err = tracked_world.drift("tracker")
+    assert code == 0, err
+    assert "created research issue" in out
+    mega = mega_of(tracked_world)
+    subs = mega.sub_issues
+    assert [i.title for i in subs][1] == "RT-3: Whisper batch size under load"
+    assert [i.number for i in subs][0::2] == [rt1, rt2]
+    assert "Decide the batch size." in subs[1].body and f"Part of #{mega.number}" in subs[1].body
+    tracked_world.fake.reset_log()
+    tracked_world.drift("tracker")
+    assert tracked_world.fake.count("writes", kind="any") == 0
