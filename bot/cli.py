@@ -82,22 +82,11 @@ def _local_report(inputs: Inputs, config: Any, snapshot: Any):
 
 
 def _config_and_snapshot(inputs: Inputs):
-    from bot.capture import capture
-    from bot.capture.manifest import read_snapshot
     from bot.config import load_config
-    from bot.errors import SourceError
+    from bot.capture import take_snapshot
 
     config = load_config(inputs.repo)
-    if inputs.snapshot is not None:
-        if inputs.source:
-            raise SourceError("give either --source or --snapshot, not both")
-        snapshot = read_snapshot(inputs.snapshot)
-    else:
-        source = inputs.source or config.source
-        if not source:
-            raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
-        snapshot = capture(source, config.files, relative_to=Path.cwd() if inputs.source else config.root)
-    return config, snapshot
+    return config, take_snapshot(config, inputs.source, inputs.snapshot, Path.cwd())
 
 
 def _color(fmt: str) -> bool:

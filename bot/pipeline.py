@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.checks import run_checks
 from bot.compare import compare_snapshot
 from bot.config import Config
 from bot.model import DiffReport, Snapshot
@@ -21,5 +22,6 @@ def build_report(config: Config, snapshot: Snapshot, base_ref: str, base_commit:
         captured_at=snapshot.captured_at,
         divergences=route_divergences(divergences, config.children),
         runtime=snapshot.runtime,
+        findings=run_checks(config, snapshot, base_files, base_commit),
         errors=errors,
     )

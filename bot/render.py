@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +94,8 @@ def sort_child(items: Iterable[Divergence]) -> list[Divergence]:
 
 
 def _environment(templates: Path | None) -> Any:
+    from importlib import resources
+
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = []

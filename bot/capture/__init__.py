@@ -5,11 +5,15 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.capture.dir import read_dir
 from bot.errors import SourceError
 from bot.model import Snapshot
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 
 def now_utc() -> str:
@@ -28,3 +32,17 @@ def capture(source: str, files: Sequence[tuple[str, str]], *, relative_to: Path)
 
         return capture_engine(source, files, tool_version=__version__)
     raise SourceError(f"unknown source {source!r}; use dir:PATH, docker://[?project=NAME] or ssh://user@host[:port][?project=NAME]")
+
+
+def take_snapshot(config: "Config", source: str | None, saved: Path | None, relative_to: Path) -> Snapshot:
+    """The live side: a saved snapshot, or a capture from `source` (default: `source:` in .drift.yml)."""
+    from bot.capture.manifest import read_snapshot
+
+    if saved is not None:
+        if source:
+            raise SourceError("give either --source or --snapshot, not both")
+        return read_snapshot(saved)
+    chosen = source or config.source
+    if not chosen:
+        raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
+    return capture(chosen, config.files, relative_to=relative_to if source else config.root)
