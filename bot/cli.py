@@ -258,3 +258,37 @@ def tracker(**kwargs: Any) -> int:
         raise DriftError("no tracker in .drift.yml: set `tracker: {parent: N, mega: N, research: [...]}`")
     result = run_tracker(run)
     return _report_done(result.done, result.errors, run.report)
+
+
+@main.command()
+@click.option("--event", "event_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="the event payload GitHub Actions wrote (GITHUB_EVENT_PATH)")
+@click.option("--source", "source", metavar="SRC", help="live source; default: `source:` in .drift.yml")
+@click.option("--snapshot", "snapshot", type=click.Path(path_type=Path, file_okay=False), help="a saved snapshot instead of a live read")
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Path) -> int:
+    """Handle a `/drift …` issue comment from an event payload. Exit 0: handled or refused, 1: error."""
+    from bot.adapters.github import GitHub
+    from bot.config import load_config
+    from bot.errors import DriftError
+    from bot.reconcile import github_access
+    from bot.slash.commands import make_runner
+    from bot.slash.handle import handle, read_event
+    from bot.slash.parse import parse_command
+
+    event = read_event(event_path)
+    if event.action != "created" or parse_command(event.body) is None:
+        # Not for the bot: no configuration, token or network is needed to say so.
+        click.echo("ignored: " + ("only new comments are commands" if event.action != "created" else "not a /drift comment"))
+        return EXIT_OK
+    config = load_config(repo)
+    access = github_access(config)
+    if access is None:
+        raise DriftError("slash needs GITHUB_TOKEN to answer the comment")
+    if access.repository.lower() != event.repository.lower():
+        raise DriftError(f"the event is for {event.repository} but .drift.yml names {access.repository}")
+    github = GitHub(access.token, access.repository, access.api_url)
+    outcome = handle(event, github, config, make_runner(config, repo, access, source, snapshot))
+    click.echo(outcome.summary)
+    return outcome.code

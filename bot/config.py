@@ -14,7 +14,7 @@ from bot.errors import ConfigError
 CONFIG_NAME = ".drift.yml"
 _TOP_KEYS = {
     "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
-    "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks",
+    "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks", "slash",
 }
 _CHILD_KEYS = {"issue", "title", "match"}
 _TRACKER_KEYS = {"parent", "mega", "research", "title"}
@@ -237,7 +237,7 @@ def parse_config(text: str, path: Path) -> Config:
         gates=gates,
         verify=tuple(verify),
         docs=dict(docs),
-        extra={k: raw[k] for k in ("bot", "templates", "instances", "close_children", "checks") if k in raw},
+        extra={k: raw[k] for k in ("bot", "templates", "instances", "close_children", "checks", "slash") if k in raw},
     )
 
 

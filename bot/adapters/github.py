@@ -212,3 +212,15 @@ class GitHub:
 
     def edit_comment(self, comment_id: int, body: str) -> None:
         self._request(f"update comment {comment_id}", "PATCH", f"/issues/comments/{comment_id}", {"body": body})
+
+    # --- the /drift command ----------------------------------------------------------
+
+    def permission(self, login: str) -> tuple[str, str]:
+        """(permission, role_name) of a user on the repository, as GitHub reports them."""
+        from urllib.parse import quote
+
+        data = self._request(f"look up {login}'s permission", "GET", f"/collaborators/{quote(login, safe='')}/permission")
+        return str(data.get("permission") or "none"), str(data.get("role_name") or data.get("permission") or "none")
+
+    def react(self, comment_id: int, content: str) -> None:
+        self._request(f"react to comment {comment_id}", "POST", f"/issues/comments/{comment_id}/reactions", {"content": content})

@@ -1,0 +1,1 @@
+"""`/drift …` comments: parsing (pure), and handling through the same code paths as the CLI."""

@@ -1,0 +1,70 @@
+"""What each `/drift` command does: the CLI's own stages, answered in markdown."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Config
+from bot.capture import take_snapshot
+from bot.reconcile import GitHubAccess, observe, plan_run
+from bot.slash.parse import Command
+
+
+def make_runner(config: Config, repo: Path, access: GitHubAccess, source: str | None = None,
+                saved: Path | None = None):
+    """A runner for `handle`: (command) -> (ok, markdown)."""
+
+    def snapshot_now():
+        return take_snapshot(config, source, saved, repo)
+
+    def run(command: Command) -> tuple[bool, str]:
+        from bot.render import render_plan, render_report
+
+        if command.name == "snapshot":
+            from bot.capture.manifest import write_snapshot
+
+            snap = snapshot_now()
+            folder = write_snapshot(snap, repo / ".drift-snapshots" / snap.id)
+            problems = [f for f in snap.files if f.problem]
+            lines = [f"captured snapshot `{snap.id}` of `{snap.source}` on `{snap.host}` at {snap.captured_at}: "
+                     f"{sum(1 for f in snap.files if f.text is not None)} file(s), "
+                     f"{sum(f.redactions for f in snap.files)} secret value(s) redacted, kept in `{folder.relative_to(repo)}`."]
+            lines += [f"- `{f.repo_path}`: live file {f.live_path} {f.problem}" for f in problems]
+            return not problems, "\n".join(lines)
+        state = observe(config, repo, snapshot_now(), access)
+        if command.name == "status":
+            return not state.report.errors, render_report(state.report, "markdown")
+        if command.name == "plan":
+            return not state.report.errors, render_plan(plan_run(state), "markdown")
+        if command.name in ("apply", "reopen"):
+            return apply_command(command, config, state)
+        raise AssertionError(f"no runner for {command.name}")
+
+    return run
+
+
+def apply_command(command: Command, config: Config, state) -> tuple[bool, str]:
+    from bot.apply import apply_plan
+    from bot.plan import proposed_prs
+    from bot.reconcile import author, run_tracker, texts
+
+    known = {c.name for c in config.children}
+    unknown = [c for c in command.children if c not in known]
+    if unknown:
+        return False, f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a child in .drift.yml (known: {', '.join(sorted(known))})."
+    only = frozenset(command.children) or None
+    reopen = frozenset()
+    if command.name == "reopen":
+        reopen = frozenset(pr.slug for pr in proposed_prs(state.report, config) if set(pr.children) & set(command.children))
+    the_plan = plan_run(state, reopen=reopen, only=only)
+    t = texts(state)
+    result = apply_plan(the_plan, git=state.git, github=state.github, base=config.base, base_commit=state.state.base_commit,
+                        body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
+    done, errors = list(result.done), list(result.errors)
+    if only is None and (config.tracker.parent or config.tracker.mega or config.tracker.research):
+        tracked = run_tracker(state, pulls_changed=bool(result.done))
+        done += tracked.done
+        errors += tracked.errors
+    lines = [f"- {line}" for line in done] or ["- nothing to do: GitHub already matches the live host"]
+    lines += [f"- ⚠️ {e}" for e in errors]
+    scope = f" for {', '.join(command.children)}" if command.children else ""
+    return not errors, f"`/drift {command.name}`{scope}:\n\n" + "\n".join(lines)
