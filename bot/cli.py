@@ -52,6 +52,7 @@ class Inputs:
     repo: Path
     ref: str | None
     fmt: str
+    instance: str | None = None
 
 
 def _inputs(func: F) -> F:
@@ -61,6 +62,7 @@ def _inputs(func: F) -> F:
         click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="the checkout holding .drift.yml"),
         click.option("--ref", "ref", metavar="REF", help="the git ref main's side is read from (default: `base:` in .drift.yml)"),
         click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True),
+        click.option("--instance", "instance", metavar="NAME", help="one host of `instances:` in .drift.yml (its source, its tracker sections)"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -82,11 +84,20 @@ def _local_report(inputs: Inputs, config: Any, snapshot: Any):
 
 
 def _config_and_snapshot(inputs: Inputs):
-    from bot.config import load_config
     from bot.capture import take_snapshot
+    from bot.config import load_config
+    from bot.errors import SourceError
 
     config = load_config(inputs.repo)
-    return config, take_snapshot(config, inputs.source, inputs.snapshot, Path.cwd())
+    source = inputs.source
+    if inputs.instance:
+        if source:
+            raise SourceError("give either --source or --instance, not both")
+        if inputs.snapshot is None:
+            source = config.instance(inputs.instance).source
+        else:
+            config.instance(inputs.instance)  # the name must exist all the same
+    return config, take_snapshot(config, source, inputs.snapshot, Path.cwd())
 
 
 def _color(fmt: str) -> bool:
@@ -110,19 +121,13 @@ def main() -> None:
 @click.option("--source", "source", metavar="SRC", help="dir:PATH, docker://… or ssh://…; default: `source:` in .drift.yml")
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), help="folder to write (default: .drift-snapshots/<id>)")
 @click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@click.option("--instance", "instance", metavar="NAME", help="one host of `instances:` in .drift.yml")
 @_guard
-def snapshot(source: str | None, out: Path | None, repo: Path) -> int:
+def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | None) -> int:
     """Capture the tracked live files into a snapshot folder (secrets redacted)."""
-    from bot.capture import capture
     from bot.capture.manifest import write_snapshot
-    from bot.config import load_config
-    from bot.errors import SourceError
 
-    config = load_config(repo)
-    chosen = source or config.source
-    if not chosen:
-        raise SourceError("no source: pass --source (e.g. dir:/srv/voice) or set `source:` in .drift.yml")
-    snap = capture(chosen, config.files, relative_to=Path.cwd() if source else config.root)
+    config, snap = _config_and_snapshot(Inputs(source, None, repo, None, "text", instance))
     folder = write_snapshot(snap, out or repo / ".drift-snapshots" / snap.id)
     problems = [f for f in snap.files if f.problem]
     for f in problems:
@@ -158,7 +163,7 @@ def _github_run(inputs: Inputs):
     access = github_access(config)
     if access is None:
         return config, _local_report(inputs, config, snapshot), None
-    return config, None, observe(config, inputs.repo, snapshot, access)
+    return config, None, observe(config, inputs.repo, snapshot, access, instance=inputs.instance)
 
 
 @main.command()
@@ -212,15 +217,19 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
     config, _, run = _github_run(inputs)
     if run is None:
         raise DriftError("apply needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise); `drift plan` works without")
-    the_plan = plan_run(run, only=frozenset(only) or None)
-    t = texts(run)
-    result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
-                        body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
-    done, errors = list(result.done), list(result.errors)
+    done: list[str] = []
+    errors: list[str] = []
+    changed = False
+    if inputs.instance is None or config.instance(inputs.instance).apply:
+        the_plan = plan_run(run, only=frozenset(only) or None)
+        t = texts(run)
+        result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
+                            body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
+        done, errors, changed = list(result.done), list(result.errors), bool(result.done)
     if _tracks(config) and not only:
         from bot.reconcile import run_tracker
 
-        tracked = run_tracker(run, pulls_changed=bool(result.done))
+        tracked = run_tracker(run, pulls_changed=changed)
         done += tracked.done
         errors += tracked.errors
     return _report_done(done, errors, run.report)
@@ -292,3 +301,20 @@ def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Pat
     outcome = handle(event, github, config, make_runner(config, repo, access, source, snapshot))
     click.echo(outcome.summary)
     return outcome.code
+
+
+@main.command()
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def instances(repo: Path) -> int:
+    """The hosts of `instances:` as a GitHub Actions matrix (JSON), one job per host."""
+    import json
+
+    from bot.config import load_config
+
+    config = load_config(repo)
+    hosts = [{"instance": i.name, "source": i.source, "apply": i.apply} for i in config.instances]
+    if not hosts:
+        hosts = [{"instance": "", "source": config.source or "", "apply": True}]
+    click.echo(json.dumps({"include": hosts}))
+    return EXIT_OK

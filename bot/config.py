@@ -37,6 +37,15 @@ class TrackerConfig:
 
 
 @dataclass(frozen=True)
+class Instance:
+    """One host of a fleet: its own source; `apply: false` reports without opening pull requests."""
+
+    name: str
+    source: str
+    apply: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     repository: str | None
@@ -52,11 +61,19 @@ class Config:
     gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     verify: tuple[dict[str, Any], ...] = ()
     docs: dict[str, Any] = field(default_factory=dict)
+    instances: tuple[Instance, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # keys later stages read (bot, templates, instances...)
 
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    def instance(self, name: str) -> Instance:
+        found = next((i for i in self.instances if i.name == name), None)
+        if found is None:
+            known = ", ".join(i.name for i in self.instances) or "none: add `instances:` to .drift.yml"
+            raise ConfigError(f"no instance {name!r} in .drift.yml (instances: {known})")
+        return found
 
     def child(self, name: str) -> ChildRule | None:
         return next((c for c in self.children if c.name == name), None)
@@ -222,6 +239,18 @@ def parse_config(text: str, path: Path) -> Config:
     if not isinstance(gpus, dict):
         raise fail("`gpus` must map a GPU index to {model, memory_gib}", "gpus")
 
+    instances = []
+    for i, item in enumerate(raw.get("instances") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("source"), str):
+            raise fail("each instance needs `name` and `source`, e.g. {name: gpu-l4-01, source: 'ssh://deploy@gpu-l4-01?project=voice'}",
+                       "instances", i)
+        unknown = set(item) - {"name", "source", "apply"}
+        if unknown:
+            raise fail(f"instance {item['name']}: unknown key `{sorted(unknown)[0]}` (known: apply, name, source)", "instances", i)
+        if not _CHILD_NAME.match(item["name"]) or any(x.name == item["name"] for x in instances):
+            raise fail(f"instance name {item['name']!r} must be unique and start with a letter", "instances", i)
+        instances.append(Instance(item["name"], item["source"], bool(item.get("apply", True))))
+
     return Config(
         path=path,
         repository=repository,
@@ -237,7 +266,8 @@ def parse_config(text: str, path: Path) -> Config:
         gates=gates,
         verify=tuple(verify),
         docs=dict(docs),
-        extra={k: raw[k] for k in ("bot", "templates", "instances", "close_children", "checks", "slash") if k in raw},
+        instances=tuple(instances),
+        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash") if k in raw},
     )
 
 

@@ -67,9 +67,11 @@ class Run:
     git: Git
     github: object
     title: TitleFn
+    instance: str | None = None  # in a fleet: whose tracker sections this run writes
 
 
-def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess, templates: str | None = None) -> Run:
+def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess, templates: str | None = None,
+            instance: str | None = None) -> Run:
     from bot.adapters.github import GitHub
 
     git = Git(repo, config.remote, access.token)
@@ -78,8 +80,9 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
     report = build_report(config, snapshot, config.base, base_commit, base_files)
     github = GitHub(access.token, access.repository, access.api_url)
     pulls = github.bot_pulls(BRANCH_PREFIX)
+    fleet = instance if len(config.instances) > 1 else None
     return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github,
-               title_from_template(templates))
+               title_from_template(templates), fleet)
 
 
 def plan_run(run: Run, *, reopen: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> Plan:
@@ -198,7 +201,8 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
     if pulls_changed:
         ok, fresh = result.attempt(lambda: gh.bot_pulls(BRANCH_PREFIX))
         pulls = fresh if ok else pulls
-    plan = plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render)
+    plan = plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render,
+                        instance=run.instance)
 
     new_ids: dict[str, int] = {}
     for comment in plan.comments:
@@ -208,11 +212,11 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
             result.attempt(lambda: gh.edit_comment(comment.comment_id, comment.body),
                            f"updated the {comment.child} comment on #{comment.issue}")
             continue
-        ok, posted = result.attempt(lambda: gh.post_comment(comment.issue, comment.body, child_marker(comment.child)),
+        ok, posted = result.attempt(lambda: gh.post_comment(comment.issue, comment.body, child_marker(comment.child, run.instance)),
                                     f"commented on #{comment.issue} for {comment.child}")
         if ok:
             new_ids[comment.child] = int(posted)  # type: ignore[call-overload]
-    body = record_comment_ids(plan.body, new_ids) if new_ids else plan.body
+    body = record_comment_ids(plan.body, new_ids, run.instance) if new_ids else plan.body
     if body != mega.body:
         result.attempt(lambda: gh.edit_issue_body(mega.number, body), f"updated MEGA #{mega.number}")
     return result

@@ -30,12 +30,13 @@ def replace_section(body: str | None, name: str, content: str) -> str:
     return (body.rstrip("\n") + "\n\n" if body.strip() else "") + block + "\n"
 
 
-_STATE = re.compile(r"<!-- drift-bot:state (\{.*?\}) -->", re.S)
+def _state_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<!-- drift-bot:{re.escape(name)} (\{{.*?\}}) -->", re.S)
 
 
-def read_state(body: str | None) -> dict[str, Any]:
+def read_state(body: str | None, name: str = "state") -> dict[str, Any]:
     """The bot's memory kept in the body (comment ids, hashes): a hidden JSON line."""
-    m = _STATE.search(body or "")
+    m = _state_re(name).search(body or "")
     if not m:
         return {}
     try:
@@ -45,7 +46,16 @@ def read_state(body: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def state_line(state: dict[str, Any]) -> str:
+def state_line(state: dict[str, Any], name: str = "state") -> str:
     # `--` cannot appear inside an HTML comment; JSON escapes keep the line a single comment.
     text = json.dumps(state, sort_keys=True, separators=(",", ":")).replace("--", "-\\u002d")
-    return f"<!-- drift-bot:state {text} -->"
+    return f"<!-- drift-bot:{name} {text} -->"
+
+
+def write_state(body: str, state: dict[str, Any], name: str = "state") -> str:
+    """The body with its state line `name` replaced where it stands (or added at the end)."""
+    line = state_line(state, name)
+    pattern = _state_re(name)
+    if pattern.search(body):
+        return pattern.sub(lambda _: line, body, count=1)
+    return body.rstrip("\n") + "\n" + line + "\n"

@@ -16,7 +16,7 @@ from typing import Any
 from bot.config import Config
 from bot.model import DiffReport, IssueState, PullRequestState
 from bot.plan import proposed_prs
-from bot.sections import read_section, read_state, replace_section, state_line
+from bot.sections import read_section, read_state, replace_section, write_state
 
 MEGA_MARKER = "<!-- drift-bot:mega -->"
 BODY_LIMIT = 65_536
@@ -28,8 +28,8 @@ def research_marker(key: str) -> str:
     return f"<!-- drift-bot:research {key} -->"
 
 
-def child_marker(child: str) -> str:
-    return f"<!-- drift-bot:child {child} -->"
+def child_marker(child: str, instance: str | None = None) -> str:
+    return f"<!-- drift-bot:child {child}{':' + instance if instance else ''} -->"
 
 
 @dataclass(frozen=True)
@@ -86,16 +86,17 @@ def _pulls_by_branch(pulls: tuple[PullRequestState, ...]) -> dict[str, PullReque
     return out
 
 
-def _ticked_by_humans(body: str | None) -> set[str]:
-    section = read_section(body, "backlog") or ""
+def _ticked_by_humans(body: str | None, name: str = "backlog") -> set[str]:
+    section = read_section(body, name) or ""
     return set(re.findall(r"^- \[[xX]\] .*?<!-- d:([0-9a-f]+) -->", section, re.M))
 
 
-def backlog(report: DiffReport, config: Config, view: TrackerView, previous: Mapping[str, Any]) -> list[BacklogItem]:
+def backlog(report: DiffReport, config: Config, view: TrackerView, previous: Mapping[str, Any],
+            section: str = "backlog") -> list[BacklogItem]:
     by_branch = _pulls_by_branch(view.pulls)
     pulls_by_number = {p.number: p for p in view.pulls}
     branch_of = {child: pr.branch for pr in proposed_prs(report, config) for child in pr.children}
-    human = _ticked_by_humans(view.mega.body if view.mega else None)
+    human = _ticked_by_humans(view.mega.body if view.mega else None, section)
     items, seen = [], set()
     order = {c.name: i for i, c in enumerate(config.children)}
     for d in sorted(report.routed, key=lambda d: order.get(d.child or "", len(order))):
@@ -153,11 +154,17 @@ def _fits(render: Callable[[int], str]) -> str:
 
 
 def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research: Mapping[str, int], render: Render,
-                 first_seen: str | None = None) -> TrackerPlan:
-    """The MEGA body and the child comments the current state calls for."""
+                 first_seen: str | None = None, instance: str | None = None) -> TrackerPlan:
+    """The MEGA body and the child comments the current state calls for.
+
+    In a fleet (`instance` given), each host keeps its own status, findings and backlog
+    sections and its own state line, so the jobs of a matrix never overwrite each other.
+    """
+    suffix = f":{instance}" if instance else ""
+    state_name = "state" + suffix
     current = view.mega.body if view.mega else ""
-    previous = read_state(current)
-    items = backlog(report, config, view, previous)
+    previous = read_state(current, state_name)
+    items = backlog(report, config, view, previous, "backlog" + suffix)
     children = _child_rows(report, config, view)
     research_rows = _research_rows(config, view, research)
     # The status shows when this live state was first seen, so an unchanged host changes nothing.
@@ -171,7 +178,8 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
         old = old_comments.get(row["child"]) or {}
         if not row["issue"] or (not mine and not old):
             continue
-        body = _fits(lambda limit: render("child-comment.md.j2", marker=child_marker(row["child"]), row=row,
+        body = _fits(lambda limit: render("child-comment.md.j2", marker=child_marker(row["child"], instance), row=row,
+                                          instance=instance,
                                           divergences=mine, limit=limit, mega=view.mega.number if view.mega else None,
                                           report=report))
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
@@ -183,29 +191,26 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
     def body_with(limit: int) -> str:
         body = current if MEGA_MARKER in (current or "") else MEGA_MARKER + "\n" + (current or "")
         context = dict(report=report, config=config, items=items, children=children, research=research_rows,
-                       seen_at=seen_at, limit=limit)
+                       seen_at=seen_at, limit=limit, instance=instance)
         for name in ("status", "findings", "backlog", "children", "research"):
-            body = replace_section(body, name, render(f"tracker-{name}.md.j2", **context))
+            own = name in ("status", "findings", "backlog", "children")
+            body = replace_section(body, name + (suffix if own else ""), render(f"tracker-{name}.md.j2", **context))
         if "<!-- drift-bot:slot " not in body:
             body = replace_section(body, "attachments", render("tracker-attachments.md.j2", slots=SLOTS))
         # Only the items the body shows are remembered: what is cut is listed by `drift diff` anyway.
         remembered = {i.id: {"child": i.child, "file": i.file, "pointer": i.pointer, "pr": i.pr}
                       for i in items[:limit] if i.pr is not None}
-        return _with_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
-                                  "comments": comments_state})
+        return write_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
+                                  "comments": comments_state}, state_name)
 
     body = _fits(body_with)
-    return TrackerPlan(body, body != current, tuple(comments), read_state(body))
+    return TrackerPlan(body, body != current, tuple(comments), read_state(body, state_name))
 
 
-def _with_state(body: str, state: dict[str, Any]) -> str:
-    body = re.sub(r"\n?<!-- drift-bot:state \{.*?\} -->\n?", "\n", body, flags=re.S).rstrip("\n")
-    return body + "\n" + state_line(state) + "\n"
-
-
-def record_comment_ids(body: str, ids: Mapping[str, int]) -> str:
+def record_comment_ids(body: str, ids: Mapping[str, int], instance: str | None = None) -> str:
     """After posting comments: remember their ids so later runs edit them in place."""
-    state = read_state(body)
+    name = "state" + (f":{instance}" if instance else "")
+    state = read_state(body, name)
     for child, comment_id in ids.items():
         state.setdefault("comments", {}).setdefault(child, {})["id"] = comment_id
-    return _with_state(body, state)
+    return write_state(body, state, name)

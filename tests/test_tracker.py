@@ -27,8 +27,8 @@ def render(name: str, **context) -> str:
 def example_report() -> DiffReport:
     snapshot = capture("dir:examples/instance", CONFIG.files, relative_to=ROOT)
     snapshot = replace(snapshot, host="gpu-l4-01", captured_at="2026-04-24T18:40:00Z")
-    commit, base = read_base(ROOT, "HEAD", [p for _, p in CONFIG.files])
-    return replace(build_report(CONFIG, snapshot, "main", commit, base), base_commit="0123456789abcdef0123")
+    _, base = read_base(ROOT, "HEAD", [p for _, p in CONFIG.files])
+    return build_report(CONFIG, snapshot, "main", "0123456789abcdef0123", base)  # a fixed sha: goldens stay put
 
 
 def pulls_for(report: DiffReport, merged: tuple[str, ...] = ()) -> tuple[PullRequestState, ...]:

@@ -170,3 +170,31 @@ def test_a_research_item_declared_by_title_is_created_once_and_linked_in_order(t
     tracked_world.fake.reset_log()
     tracked_world.drift("tracker")
     assert tracked_world.fake.count("writes", kind="any") == 0
+
+
+def test_a_fleet_keeps_one_set_of_sections_per_host_and_they_do_not_fight(tracked_world: World) -> None:
+    import shutil
+
+    second = tracked_world.instance.parent / "instance-b"
+    shutil.copytree(tracked_world.instance, second)
+    (second / "docker-compose.yml").write_text((second / "docker-compose.yml").read_text().replace("retries: 30", "retries: 20"))
+    config = tracked_world.checkout / ".drift.yml"
+    config.write_text(config.read_text() + f"\ninstances:\n  - {{name: l4-a, source: 'dir:{tracked_world.instance}'}}\n"
+                      f"  - {{name: l4-b, source: 'dir:{second}', apply: false}}\n")
+    env = tracked_world.env
+    from tests.cli_support import run
+
+    def drift(*args: str) -> tuple[int, str, str]:
+        return run(*args, "--repo", str(tracked_world.checkout), env=env)
+
+    code, out, _ = drift("instances")
+    assert code == 0 and '"instance": "l4-b"' in out and '"apply": false' in out
+    assert drift("apply", "--instance", "l4-a")[0] == 0
+    assert drift("apply", "--instance", "l4-b")[0] == 0
+    body = mega_of(tracked_world).body
+    for host in ("l4-a", "l4-b"):
+        assert f"<!-- drift-bot:begin status:{host} -->" in body and f"<!-- drift-bot:begin backlog:{host} -->" in body
+    assert len(tracked_world.pulls()) == 5  # only l4-a opens pull requests
+    tracked_world.fake.reset_log()
+    assert drift("apply", "--instance", "l4-a")[0] == 0 and drift("apply", "--instance", "l4-b")[0] == 0
+    assert tracked_world.fake.count("writes", kind="any") == 0  # the two hosts leave each other's sections alone

@@ -45,8 +45,10 @@ def test_the_scheduled_run_has_least_privilege_and_never_overlaps() -> None:
     assert set(wf["on"]) == {"schedule", "workflow_dispatch"}
     assert wf["permissions"] == {}
     assert wf["concurrency"]["cancel-in-progress"] is False
+    assert wf["jobs"]["hosts"]["permissions"] == {"contents": "read"}
     job = wf["jobs"]["drift"]
     assert job["permissions"] == {"contents": "write", "pull-requests": "write", "issues": "write"}
+    assert job["strategy"]["max-parallel"] == 1 and "fromJSON(needs.hosts.outputs.matrix)" in job["strategy"]["matrix"]
     steps = job["steps"]
     assert any("upload-artifact" in s.get("uses", "") for s in steps)
     report = next(s for s in steps if "GITHUB_STEP_SUMMARY" in s.get("run", ""))
