@@ -93,7 +93,7 @@ def handle(event: Event, github: Any, config: Any, runner: Runner) -> Outcome:
         return Outcome("ignored: the comment does not start with /drift")
 
     def answer(text: str) -> str:
-        body = f"{reply_marker(event.comment_id)}\n@{event.login} {text}"
+        body = f"{reply_marker(event.comment_id)}\n@{event.login} {text.rstrip()}\n"
         github.post_comment(event.issue, cut(body), reply_marker(event.comment_id))
         return body
 
