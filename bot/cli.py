@@ -206,17 +206,38 @@ def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
 @_guard
 def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
     """Make GitHub match the plan: open, update and close the bot's pull requests. Exit 0 ok, 1 error."""
-    from bot.apply import apply_plan
-    from bot.errors import DriftError
-    from bot.reconcile import author, plan_run, texts
-
     inputs = Inputs(**kwargs)
     if dry_run:
         the_plan, report = _plan(inputs, only=frozenset(only) or None)
         return _finish_plan(the_plan, report, inputs.fmt)
+    from bot.reconcile import run_lock, tracker_would_write
+
     config, _, run = _github_run(inputs)
     if run is None:
+        from bot.errors import DriftError
+
         raise DriftError("apply needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise); `drift plan` works without")
+    if not _would_change(run, config, inputs, only, tracker_would_write):
+        return _report_done([], [], run.report)
+    # Something will be written: hold the lock, and decide again on what GitHub holds now.
+    with run_lock(config, inputs.repo):
+        _, _, run = _github_run(inputs)
+        return _apply_run(run, config, inputs, only)
+
+
+def _would_change(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...], tracker_would_write: Any) -> bool:
+    from bot.reconcile import plan_run
+
+    applies = inputs.instance is None or config.instance(inputs.instance).apply
+    if applies and plan_run(run, only=frozenset(only) or None).has_changes:
+        return True
+    return bool(_tracks(config) and not only and tracker_would_write(run))
+
+
+def _apply_run(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...]) -> int:
+    from bot.apply import apply_plan
+    from bot.reconcile import author, plan_run, texts
+
     done: list[str] = []
     errors: list[str] = []
     changed = False

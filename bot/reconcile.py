@@ -5,8 +5,12 @@ This module only sequences the adapters and the pure stages; every decision is i
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
-from collections.abc import Callable
+import socket
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +43,57 @@ def github_access(config: Config) -> GitHubAccess | None:
     if not repository:
         raise ConfigError("GITHUB_TOKEN is set but no repository is known: set `repository:` in .drift.yml or GITHUB_REPOSITORY")
     return GitHubAccess(token, repository, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
+
+
+@contextlib.contextmanager
+def run_lock(config: Config, repo: Path) -> Iterator[None]:
+    """Hold the lock on the remote for a whole apply: two runs started together end as one.
+
+    DRIFT_LOCK_TTL (seconds, default 900) bounds how long a killed run can hold it;
+    DRIFT_LOCK_WAIT (default 600) how long a second run waits before giving up.
+    """
+    access = github_access(config)
+    if access is None:
+        yield
+        return
+    git = Git(repo, config.remote, access.token)
+    base, _ = git.sync(config.base, BRANCH_PREFIX)
+    holder = f"{socket.gethostname()} pid {os.getpid()}" + (f" run {os.environ['GITHUB_RUN_ID']}" if os.environ.get("GITHUB_RUN_ID") else "")
+    lock = git.acquire_lock(holder, base, int(os.environ.get("DRIFT_LOCK_TTL", "900")), time.time(),
+                            float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep)
+    try:
+        yield
+    finally:
+        git.release_lock(lock)
+
+
+class WouldWrite(Exception):
+    """Raised by a read-only GitHub stand-in at the first call that would change something."""
+
+
+class ReadOnlyGitHub:
+    """The GitHub adapter with every write turned into WouldWrite: "would this run change anything?"."""
+
+    WRITES = {"create_pull", "update_pull", "close_pull", "create_issue", "edit_issue_body", "add_sub_issue",
+              "move_sub_issue", "post_comment", "edit_comment", "react"}
+
+    def __init__(self, github: object):
+        self._github = github
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.WRITES:
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise WouldWrite(name)
+            return refuse
+        return getattr(self._github, name)
+
+
+def tracker_would_write(run: "Run", templates: str | None = None) -> bool:
+    try:
+        run_tracker(dataclasses.replace(run, github=ReadOnlyGitHub(run.github)), templates)
+    except WouldWrite:
+        return True
+    return False
 
 
 def author(config: Config) -> tuple[str, str]:

@@ -13,6 +13,7 @@ def changed_lines(diff: str) -> tuple[list[str], list[str]]:
     """The removed and added lines of a unified diff, headers left out."""
     lines = [l for l in diff.splitlines() if not l.startswith(("---", "+++"))]
     return [l[1:] for l in lines if l.startswith("-")], [l[1:] for l in lines if l.startswith("+")]
+LOCK_PUSHES = 2  # a run that writes takes the lock ref and releases it
 BRANCHES = ["drift/r-3", "drift/r-4-r-6", "drift/r-5", "drift/r-8", "drift/r-9"]
 
 
@@ -26,9 +27,9 @@ def test_first_apply_opens_one_pr_per_child_and_group(world: World) -> None:
     assert "Refs #664" in group.body and "Refs #667" in group.body
     assert group.title == "drift: bring the live fixes of R-4 + R-6 back to main"
     assert "snap-" in group.body and "sha256" in group.body and "Reviewer checklist" in group.body
-    # Writes: a push and a create per PR, nothing else.
+    # Writes: a push and a create per PR, plus taking and releasing the run lock; nothing else.
     assert world.fake.count("writes", endpoint=PULLS) == 5
-    assert world.fake.count("writes", kind="git") == 5
+    assert world.fake.count("writes", kind="git") == 5 + LOCK_PUSHES
     assert world.fake.count("writes", kind="api") == 5
 
 
@@ -93,7 +94,7 @@ def test_a_changed_live_value_rewrites_the_branch_and_the_body_in_place(world: W
     assert (code, err) == (0, ""), err
     assert "updated #" in out and "the live fixes changed" in out
     assert "+      retries: 40" in world.branch_diff("drift/r-5")
-    assert world.fake.count("writes", kind="git") == 1
+    assert world.fake.count("writes", kind="git") == 1 + LOCK_PUSHES
     assert world.fake.count("writes", kind="api") == 1  # the body, edited in place
     assert len(world.pulls()) == 5
 
@@ -203,3 +204,54 @@ def test_plan_with_a_token_lists_the_exact_operations(world: World) -> None:
     code, out, _ = world.drift("apply", "--dry-run")
     assert code == 2 and "create " in out
     assert world.pulls() == []
+
+
+def test_two_applies_started_together_end_as_one(world: World) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **world.env, "NO_COLOR": "1"}
+    cmd = [sys.executable, "-m", "bot", "apply", "--repo", str(world.checkout), "--source", f"dir:{world.instance}"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sorted(p.pull.head_ref for p in world.pulls()) == BRANCHES  # five PRs, not ten
+    assert sum(out.count("created #") for out, _ in outs) == 5
+    from tests.fakegithub.gitcli import run_git
+
+    assert "drift-bot/lock" not in run_git("for-each-ref", cwd=world.fake.git_path(REPO)).stdout  # released
+
+
+def test_a_lock_left_by_a_killed_run_expires(world: World) -> None:
+    from tests.fakegithub.gitcli import run_git
+
+    bare = world.fake.git_path(REPO)
+    main = run_git("rev-parse", "main", cwd=bare).stdout.strip()
+    stale = run_git("commit-tree", f"{main}^{{tree}}", "-p", main, "-m", "drift-bot lock\n\nholder: killed\nexpires: 1000\n",
+                    cwd=bare).stdout.strip()
+    run_git("update-ref", "refs/drift-bot/lock", stale, cwd=bare)
+    code, out, err = world.drift("apply")
+    assert code == 0, err
+    assert len(world.pulls("open")) == 5
+
+
+def test_a_live_lock_makes_a_second_run_wait_then_give_up_in_one_line(world: World, monkeypatch) -> None:
+    import time
+
+    from tests.fakegithub.gitcli import run_git
+
+    bare = world.fake.git_path(REPO)
+    main = run_git("rev-parse", "main", cwd=bare).stdout.strip()
+    held = run_git("commit-tree", f"{main}^{{tree}}", "-p", main, "-m",
+                   f"drift-bot lock\n\nholder: ci run 42\nexpires: {int(time.time()) + 600}\n", cwd=bare).stdout.strip()
+    run_git("update-ref", "refs/drift-bot/lock", held, cwd=bare)
+    code, out, err = run_apply_with(world, {"DRIFT_LOCK_WAIT": "0"})
+    assert code == 1 and "another drift run holds the lock (ci run 42, until" in err and err.count("\n") == 1
+    assert world.pulls() == []
+
+
+def run_apply_with(world: World, extra: dict[str, str]):
+    from tests.cli_support import run
+
+    return run("apply", "--repo", str(world.checkout), "--source", f"dir:{world.instance}", env={**world.env, **extra})

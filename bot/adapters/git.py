@@ -7,7 +7,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.errors import BaseRefError, DriftError
@@ -138,3 +138,68 @@ class Git:
     def delete(self, branch: str, expected: str) -> None:
         self.run("push", "--quiet", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}",
                  self.remote, f":refs/heads/{branch}")
+
+    # --- a run lock held on the remote ---------------------------------------------------
+
+    LOCK_REF = "refs/drift-bot/lock"
+
+    def _lock_holder(self) -> tuple[str | None, str]:
+        """(sha, message) of the lock ref on the remote; sha None when nobody holds it."""
+        out = self.run("ls-remote", self.remote, self.LOCK_REF)
+        sha = out.split("\t", 1)[0].strip() if out.strip() else None
+        if sha is None:
+            return None, ""
+        self.run("fetch", "--quiet", "--no-tags", self.remote, self.LOCK_REF)
+        return sha, self.run("show", "-s", "--format=%B", sha).strip()
+
+    def acquire_lock(self, holder: str, parent: str, ttl_seconds: int, now: float, wait_seconds: float,
+                     sleep: Callable[[float], None]) -> str:
+        """Take the lock or wait for it; a lock past its expiry (a killed run) is taken over.
+
+        The push is leased on the lock's absence (or on the stale holder's sha), so of two runs
+        racing for it exactly one succeeds: git's compare-and-swap on the remote decides.
+        """
+        import time
+
+        deadline = now + wait_seconds
+        while True:
+            current, message = self._lock_holder()
+            expiry = _lock_expiry(message)
+            clock = time.time()
+            if current is None or (expiry is not None and expiry < clock):
+                text = f"drift-bot lock\n\nholder: {holder}\nexpires: {int(clock + ttl_seconds)}\n"
+                commit = self.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-m", text).strip()
+                try:
+                    self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current or ''}",
+                             self.remote, f"{commit}:{self.LOCK_REF}")
+                    return commit
+                except GitError:
+                    pass  # another run took it first: look again
+            if clock >= deadline:
+                who = _lock_field(message, "holder") or "another run"
+                raise GitError(f"another drift run holds the lock ({who}, until {_lock_field(message, 'expires')}); "
+                               "try again when it is done")
+            sleep(2.0)
+
+    def release_lock(self, commit: str) -> None:
+        try:
+            self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{commit}", self.remote,
+                     f":{self.LOCK_REF}")
+        except GitError:
+            pass  # taken over after expiry, or already gone: not ours to remove any more
+
+
+def _lock_field(message: str, name: str) -> str | None:
+    for line in message.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+def _lock_expiry(message: str) -> float | None:
+    value = _lock_field(message, "expires")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -36,7 +36,10 @@ def make_runner(config: Config, repo: Path, access: GitHubAccess, source: str | 
         if command.name == "plan":
             return not state.report.errors, render_plan(plan_run(state), "markdown")
         if command.name in ("apply", "reopen"):
-            return apply_command(command, config, state)
+            from bot.reconcile import run_lock
+
+            with run_lock(config, repo):
+                return apply_command(command, config, observe(config, repo, snapshot_now(), access))
         raise AssertionError(f"no runner for {command.name}")
 
     return run
