@@ -65,7 +65,7 @@ def main() -> None:
             print(f"{n:>8} | {name:<7} | {f['api reads']:>9} | {f['api writes']:>10} | {f['git pushes']:>10} | {f['git reads']:>11}")
         assert again["api writes"] == again["git pushes"] == 0, "a no-op run wrote"
         assert again["api reads"] + again["api writes"] <= 5, "a no-op run made more than 5 API requests"
-        assert first["api writes"] == n and first["git pushes"] == n, "a first run is a push and a create per PR"
+        assert first["api writes"] == n and first["git pushes"] == n + 2, "a first run: a push and a create per PR, and the lock"
 
 
 if __name__ == "__main__":

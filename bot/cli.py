@@ -339,3 +339,20 @@ def instances(repo: Path) -> int:
         hosts = [{"instance": "", "source": config.source or "", "apply": True}]
     click.echo(json.dumps({"include": hosts}))
     return EXIT_OK
+
+
+@main.command()
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@_guard
+def verify(repo: Path, fmt: str) -> int:
+    """Run the `verify:` probes of .drift.yml against the instance. Exit 0: all pass, 2: a probe failed, 1: error."""
+    from bot.capture import now_utc
+    from bot.config import load_config
+    from bot.verify import exit_code, parse_probes, render_probes, run_probes
+
+    config = load_config(repo)
+    probes = parse_probes(config.verify)
+    results = run_probes(probes, now=now_utc())
+    click.echo(render_probes(results, fmt, color=_color(fmt)), nl=False)
+    return exit_code(results)

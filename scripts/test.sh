@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" = 0 ] && [ -f scripts/setup-docker.sh ]; then
+if [ "$(id -u)" = 0 ]; then
   bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
+  bash scripts/setup-audio.sh       # espeak-ng and sox: real speech for the verification probes
 elif [ "${CI:-}" = true ]; then
-  echo "scripts/test.sh: CI needs root to install the Docker engine" >&2
+  echo "scripts/test.sh: CI needs root to install the Docker engine and the audio tools" >&2
   exit 1
 fi
 
