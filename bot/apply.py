@@ -60,4 +60,6 @@ def apply_plan(
                 result.done.append(f"closed {op.target} ({op.reason})")
         except DriftError as exc:
             result.errors.append(f"{op.op} {op.target}: {exc}")
+            if type(exc).__name__ == "BudgetExhausted":
+                break  # every further call would fail the same way; the next run goes on from here
     return result

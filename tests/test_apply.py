@@ -180,7 +180,8 @@ def test_prs_the_bot_did_not_open_are_never_touched(world: World) -> None:
 
 
 def test_a_github_failure_is_one_line_naming_the_operation_and_the_rest_goes_on(world: World) -> None:
-    world.fake.inject("POST", PULLS, nth=2, fault="500")
+    for nth in (2, 3, 4):  # the create and both of its retries fail
+        world.fake.inject("POST", PULLS, nth=nth, fault="500")
     code, out, err = world.drift("apply")
     assert code == 1
     lines = err.strip().splitlines()
@@ -255,3 +256,30 @@ def run_apply_with(world: World, extra: dict[str, str]):
     from tests.cli_support import run
 
     return run("apply", "--repo", str(world.checkout), "--source", f"dir:{world.instance}", env={**world.env, **extra})
+
+
+def test_a_transient_failure_of_a_create_is_retried_without_a_duplicate(world: World) -> None:
+    world.fake.inject("POST", PULLS, nth=2, fault="502")
+    world.fake.inject("POST", PULLS, nth=4, apply_then="reset")  # made, but the answer is lost
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert sorted(p.pull.head_ref for p in world.pulls()) == BRANCHES  # five, none twice
+
+
+def test_a_secondary_rate_limit_is_waited_out_as_github_asks(world: World) -> None:
+    world.fake.inject("POST", PULLS, nth=1, fault="secondary_rate_limit", seconds=1)
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert len(world.pulls("open")) == 5
+
+
+def test_a_run_stops_cleanly_under_the_budget_floor_and_the_next_completes_it(world: World) -> None:
+    world.fake.set_rate_limit(BOT, remaining=60, reset_in=1800)
+    code, out, err = run_apply_with(world, {"DRIFT_RATE_FLOOR": "55"})
+    assert code == 1
+    assert "GitHub's API budget is down to" in err and "run again after" in err
+    assert len(world.pulls()) < 5
+    world.fake.set_rate_limit(BOT, remaining=5000, reset_in=3600)
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert sorted(p.pull.head_ref for p in world.pulls()) == BRANCHES

@@ -18,6 +18,32 @@ class GitHubError(DriftError):
     """GitHub refused or failed a call; the message names the call."""
 
 
+class BudgetExhausted(GitHubError):
+    """The API budget fell under the floor: the run stops here and the next one completes it."""
+
+
+RETRY_WAIT_CAP = 120.0  # seconds: longer waits stop the run instead (the next scheduled run goes on)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """How long GitHub asked us to wait before trying a refused call again, if it did."""
+    headers = getattr(exc, "headers", None) or {}
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    if "retry-after" in lowered:
+        try:
+            return float(lowered["retry-after"])
+        except (TypeError, ValueError):
+            return None
+    if getattr(exc, "status", None) in (403, 429) and lowered.get("x-ratelimit-remaining") == "0":
+        try:
+            import time
+
+            return max(0.0, float(lowered["x-ratelimit-reset"]) - time.time())
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
 def pr_marker(body: str | None) -> dict[str, Any] | None:
     m = MARKER_RE.search(body or "")
     if not m:
@@ -57,14 +83,23 @@ class GitHub:
     by the transport: a create whose answer was lost is looked up again instead of re-sent.
     """
 
-    def __init__(self, token: str, repository: str, api_url: str | None = None):
+    def __init__(self, token: str, repository: str, api_url: str | None = None, *, floor: int | None = None,
+                 sleep: Any = None):
+        import os
+        import time
+
         from github import Auth, Github, GithubRetry
 
         api_url = api_url or DEFAULT_API
+        self.floor = int(os.environ.get("DRIFT_RATE_FLOOR", "50")) if floor is None else floor
+        self.sleep = sleep or time.sleep
         spacing: dict[str, float] = {}
         if _loopback(api_url):
             spacing = {"seconds_between_requests": 0, "seconds_between_writes": 0}
-        retry = GithubRetry(total=3, allowed_methods={"GET", "HEAD", "PUT", "DELETE", "PATCH"}, backoff_factor=0.5)
+        # Reads and idempotent writes are retried by the transport, honouring retry-after and the
+        # rate-limit reset up to a cap; POSTs are not: a create is retried only by `_create`.
+        retry = GithubRetry(total=3, allowed_methods={"GET", "HEAD", "PUT", "DELETE", "PATCH"}, backoff_factor=0.5,
+                            max_rate_limit_wait=RETRY_WAIT_CAP)
         # lazy: objects are made without a read; a write needs none and a no-op run stays cheap.
         self.client = Github(auth=Auth.Token(token), base_url=api_url, per_page=100, timeout=20, retry=retry,
                              lazy=True, **spacing)
@@ -73,11 +108,54 @@ class GitHub:
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
         except DriftError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line naming the call
             raise describe_failure(exc, what) from None
+        self._check_budget()
+        return value
+
+    def _check_budget(self) -> None:
+        remaining, _ = self.repo.requester.rate_limiting
+        if 0 <= remaining < self.floor:
+            import datetime
+
+            reset = self.repo.requester.rate_limiting_resettime
+            when = datetime.datetime.fromtimestamp(reset, datetime.timezone.utc).strftime("%H:%M UTC") if reset else "the reset"
+            raise BudgetExhausted(f"GitHub's API budget is down to {remaining} requests (floor {self.floor}); "
+                                  f"stopping here: run again after {when} and it completes the work")
+
+    def _create(self, what: str, make: Any, find: Any) -> Any:
+        """A call that creates something, made at most once in effect.
+
+        Tried again only when GitHub said it did nothing (a rate limit with retry-after), or when a
+        look-up after a failure or a lost answer shows the object is not there.
+        """
+        last: Exception | None = None
+        for attempt in range(3):
+            try:
+                value = make()
+                self._check_budget()
+                return value
+            except DriftError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - judged below
+                last = exc
+                wait = _retry_after(exc)
+                if wait is not None:
+                    if wait > RETRY_WAIT_CAP:
+                        break
+                    self.sleep(wait)
+                    continue
+                found = find()
+                if found is not None:
+                    return found
+                status = getattr(exc, "status", None)
+                if status is not None and status < 500:
+                    break  # GitHub refused it for a reason: trying again gives the same answer
+                self.sleep(min(2.0 ** attempt, 8.0))
+        raise describe_failure(last or RuntimeError("no answer"), what) from None
 
     def bot_pulls(self, prefix: str, limit: int = 100) -> tuple[PullRequestState, ...]:
         """Open and recently closed pull requests on the bot's branches: one paginated listing."""
@@ -101,21 +179,10 @@ class GitHub:
         return pulls[0].number if pulls else None
 
     def create_pull(self, branch: str, base: str, title: str, body: str) -> int:
-        from github import GithubException
-
-        try:
-            return self.repo.create_pull(title=title, body=body, head=branch, base=base, maintainer_can_modify=True).number
-        except GithubException as exc:
-            # The answer may be lost after the pull request was made; a retry must not make a second one.
-            existing = self.find_open_pull(branch)
-            if existing is not None:
-                return existing
-            raise describe_failure(exc, f"create the pull request for {branch}") from None
-        except Exception as exc:  # noqa: BLE001 - a reset connection: look before trying again
-            existing = self.find_open_pull(branch)
-            if existing is not None:
-                return existing
-            raise describe_failure(exc, f"create the pull request for {branch}") from None
+        return self._create(f"create the pull request for {branch}",
+                            lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
+                                                          maintainer_can_modify=True).number,
+                            lambda: self.find_open_pull(branch))
 
     def _pull(self, number: int) -> Any:
         return self.repo.get_pull(number)  # lazy: no read
@@ -166,15 +233,14 @@ class GitHub:
         return [self._issue_state(d) for d in data if "pull_request" not in d]
 
     def create_issue(self, title: str, body: str, labels: list[str], marker: str) -> IssueState:
-        try:
-            data = self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues",
-                                                           input={"title": title, "body": body, "labels": labels})[1]
-            return self._issue_state(data)
-        except Exception as exc:  # noqa: BLE001 - the answer may be lost after the issue was made
-            found = [i for i in self.issues_labelled(labels[0]) if marker in i.body] if labels else []
-            if found:
-                return found[0]
-            raise describe_failure(exc, f"create issue {title!r}") from None
+        def make() -> IssueState:
+            return self._issue_state(self.repo.requester.requestJsonAndCheck(
+                "POST", f"{self.repo.url}/issues", input={"title": title, "body": body, "labels": labels})[1])
+
+        def find() -> IssueState | None:
+            return next((i for i in self.issues_labelled(labels[0]) if marker in i.body), None) if labels else None
+
+        return self._create(f"create issue {title!r}", make, find)
 
     def edit_issue_body(self, number: int, body: str) -> None:
         self._request(f"update issue #{number}", "PATCH", f"/issues/{number}", {"body": body})
@@ -186,7 +252,13 @@ class GitHub:
         body: dict[str, Any] = {"sub_issue_id": child_id}
         if replace_parent:
             body["replace_parent"] = True
-        self._request(f"make issue id {child_id} a sub-issue of #{parent}", "POST", f"/issues/{parent}/sub_issues", body)
+
+        def linked() -> bool | None:
+            return True if any(i.id == child_id for i in self.sub_issues(parent)) else None
+
+        self._create(f"make issue id {child_id} a sub-issue of #{parent}",
+                     lambda: self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues/{parent}/sub_issues",
+                                                                     input=body), linked)
 
     def move_sub_issue(self, parent: int, child_id: int, *, after_id: int | None = None, before_id: int | None = None) -> None:
         body: dict[str, Any] = {"sub_issue_id": child_id}
@@ -194,15 +266,10 @@ class GitHub:
         self._request(f"reorder the sub-issues of #{parent}", "PATCH", f"/issues/{parent}/sub_issues/priority", body)
 
     def post_comment(self, number: int, body: str, marker: str) -> int:
-        try:
-            data = self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues/{number}/comments",
-                                                           input={"body": body})[1]
-            return int(data["id"])
-        except Exception as exc:  # noqa: BLE001 - a lost answer must not become a second comment
-            existing = self.find_comment(number, marker)
-            if existing is not None:
-                return existing
-            raise describe_failure(exc, f"comment on #{number}") from None
+        return self._create(f"comment on #{number}",
+                            lambda: int(self.repo.requester.requestJsonAndCheck(
+                                "POST", f"{self.repo.url}/issues/{number}/comments", input={"body": body})[1]["id"]),
+                            lambda: self.find_comment(number, marker))
 
     def find_comment(self, number: int, marker: str) -> int | None:
         for data in self._pages(f"list the comments of #{number}", f"/issues/{number}/comments"):
