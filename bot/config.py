@@ -15,6 +15,7 @@ CONFIG_NAME = ".drift.yml"
 _TOP_KEYS = {
     "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
     "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks", "slash",
+    "issues",
 }
 _CHILD_KEYS = {"issue", "title", "match"}
 _TRACKER_KEYS = {"parent", "mega", "research", "title"}
@@ -229,6 +230,10 @@ def parse_config(text: str, path: Path) -> Config:
             raise fail(f"gate {item}: write `{item}: {{after: [RT-1]}}`", "gates", item)
         gates[str(item)] = tuple(after)
 
+    named = raw.get("issues") or {}
+    if not isinstance(named, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in named.values()):
+        raise fail("`issues` must map names to issue numbers, e.g. {R-10: 670, R-12: 671}", "issues")
+
     verify = raw.get("verify") or []
     if not isinstance(verify, list) or not all(isinstance(v, dict) and "name" in v for v in verify):
         raise fail("`verify` must be a list of probes, each with a `name`", "verify")
@@ -267,7 +272,7 @@ def parse_config(text: str, path: Path) -> Config:
         verify=tuple(verify),
         docs=dict(docs),
         instances=tuple(instances),
-        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash") if k in raw},
+        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues") if k in raw},
     )
 
 

@@ -257,6 +257,7 @@ class PullRequestState:
     title: str
     author: str
     marker: dict[str, Any] | None = None
+    merge_commit: str | None = None
 
 
 @dataclass(frozen=True)

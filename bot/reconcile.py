@@ -75,7 +75,7 @@ class ReadOnlyGitHub:
     """The GitHub adapter with every write turned into WouldWrite: "would this run change anything?"."""
 
     WRITES = {"create_pull", "update_pull", "close_pull", "create_issue", "edit_issue_body", "add_sub_issue",
-              "move_sub_issue", "post_comment", "edit_comment", "react"}
+              "move_sub_issue", "post_comment", "edit_comment", "react", "close_issue"}
 
     def __init__(self, github: object):
         self._github = github
@@ -215,7 +215,8 @@ class TrackerResult:
         return True, value
 
 
-def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = False) -> TrackerResult:
+def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = False,
+                closed_now: dict[str, str] | None = None) -> TrackerResult:
     """Bring the MEGA, its research sub-issues and the per-child comments up to date."""
     from bot.render import render_template
     from bot.tracker import TrackerView, child_marker, plan_tracker, record_comment_ids
@@ -246,18 +247,34 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
     if ok:
         _keep_research_linked(gh, mega, mega_subs, research, issues, result)
 
-    for child in run.config.children:
-        if child.issue and child.issue not in issues:
-            ok, state = result.attempt(lambda: gh.issue(child.issue))
-            if ok:
-                issues[child.issue] = state
+    from bot.gates import issue_names
+
+    gated = {n for item, after in run.config.gates.items() for n in (item, *after)}
+    names = issue_names(run.config)
+    wanted = {c.issue for c in run.config.children if c.issue} | {names[n] for n in gated if n in names}
+    for number in sorted(wanted - set(issues)):
+        ok, state = result.attempt(lambda: gh.issue(number))
+        if ok:
+            issues[number] = state
 
     pulls = run.state.pulls
     if pulls_changed:
         ok, fresh = result.attempt(lambda: gh.bot_pulls(BRANCH_PREFIX))
         pulls = fresh if ok else pulls
-    plan = plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render,
-                        instance=run.instance)
+    def planned() -> Any:
+        return plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render,
+                            instance=run.instance, closed_now=closed_now)
+
+    plan = planned()
+    if plan.closures:
+        # Close first, then render the MEGA with those issues closed: one run settles it.
+        for closure in plan.closures:
+            ok, _ = result.attempt(lambda: gh.close_issue(closure.issue, closure.comment),
+                                   f"closed #{closure.issue} ({closure.name}): everything it carried has landed"
+                                   if closure.name != "R-0" else f"closed #{closure.issue} (R-0): its gates are satisfied")
+            if ok and closure.issue in issues:
+                issues[closure.issue] = dataclasses.replace(issues[closure.issue], state="closed")
+        plan = planned()
 
     new_ids: dict[str, int] = {}
     for comment in plan.comments:

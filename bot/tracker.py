@@ -56,8 +56,17 @@ class ChildComment:
 @dataclass(frozen=True)
 class TrackerView:
     mega: IssueState | None
-    issues: Mapping[int, IssueState]  # children and research items the tracker names
+    issues: Mapping[int, IssueState]  # children, research items and whatever the gates name
     pulls: tuple[PullRequestState, ...]
+
+
+@dataclass(frozen=True)
+class Closure:
+    """An issue the bot closes, with the comment that says why."""
+
+    name: str
+    issue: int
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class TrackerPlan:
     body_changed: bool
     comments: tuple[ChildComment, ...]
     state: dict[str, Any] = field(default_factory=dict)
+    closures: tuple[Closure, ...] = ()
 
 
 def _pr_state(pull: PullRequestState | None) -> str:
@@ -115,6 +125,31 @@ def backlog(report: DiffReport, config: Config, view: TrackerView, previous: Map
     return items
 
 
+def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]], gates: list[Any],
+              reasons: Mapping[str, str], render: Render) -> list[Closure]:
+    """Children whose live-only changes have all landed (a merged PR, none open, nothing left),
+    and R-0 once its gates are satisfied and its children closed — when `close_children` is on."""
+    if not config.extra.get("close_children"):
+        return []
+    held = {g.item for g in gates if g.state == "blocked"}
+    out = []
+    for row in children:
+        issue = view.issues.get(row["issue"]) if row["issue"] else None
+        if issue is None or issue.state == "closed" or row["child"] in held:
+            continue
+        if row["divergences"] == 0 and row["pr_state"] == "merged":
+            pulls = [p for p in view.pulls if p.merged and p.marker and row["child"] in (p.marker.get("children") or [])]
+            out.append(Closure(row["child"], row["issue"], render("close-child.md.j2", row=row, pulls=pulls,
+                                                                     reason=reasons.get(row["child"]))))
+    parent = view.issues.get(config.tracker.parent) if config.tracker.parent else None
+    children_open = [r for r in children if r["issue"] and r["issue_state"] != "closed"
+                     and r["child"] not in {c.name for c in out}]
+    if parent is not None and parent.state != "closed" and "R-0" not in held and not children_open:
+        out.append(Closure("R-0", parent.number, render("close-child.md.j2", row={"child": "R-0"}, pulls=[],
+                                                          reason="every child is closed and its gates are satisfied")))
+    return out
+
+
 def _child_rows(report: DiffReport, config: Config, view: TrackerView) -> list[dict[str, Any]]:
     by_branch = _pulls_by_branch(view.pulls)
     branch_of = {child: pr.branch for pr in proposed_prs(report, config) for child in pr.children}
@@ -154,7 +189,8 @@ def _fits(render: Callable[[int], str]) -> str:
 
 
 def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research: Mapping[str, int], render: Render,
-                 first_seen: str | None = None, instance: str | None = None) -> TrackerPlan:
+                 first_seen: str | None = None, instance: str | None = None,
+                 closed_now: Mapping[str, str] | None = None) -> TrackerPlan:
     """The MEGA body and the child comments the current state calls for.
 
     In a fleet (`instance` given), each host keeps its own status, findings and backlog
@@ -165,8 +201,12 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
     current = view.mega.body if view.mega else ""
     previous = read_state(current, state_name)
     items = backlog(report, config, view, previous, "backlog" + suffix)
+    from bot.gates import gate_states
+
     children = _child_rows(report, config, view)
     research_rows = _research_rows(config, view, research)
+    gates = gate_states(config, view.issues)
+    reasons = {**((read_state(current, "state") or {}).get("closed") or {}), **(closed_now or {})}
     # The status shows when this live state was first seen, so an unchanged host changes nothing.
     seen_at = previous.get("seen_at") if previous.get("snapshot") == report.snapshot_id else None
     seen_at = seen_at or first_seen or report.captured_at
@@ -191,8 +231,8 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
     def body_with(limit: int) -> str:
         body = current if MEGA_MARKER in (current or "") else MEGA_MARKER + "\n" + (current or "")
         context = dict(report=report, config=config, items=items, children=children, research=research_rows,
-                       seen_at=seen_at, limit=limit, instance=instance)
-        for name in ("status", "findings", "backlog", "children", "research"):
+                       seen_at=seen_at, limit=limit, instance=instance, gates=gates, reasons=reasons)
+        for name in ("status", "findings", "backlog", "children", "research", "gates"):
             own = name in ("status", "findings", "backlog", "children")
             body = replace_section(body, name + (suffix if own else ""), render(f"tracker-{name}.md.j2", **context))
         if "<!-- drift-bot:slot " not in body:
@@ -200,11 +240,16 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
         # Only the items the body shows are remembered: what is cut is listed by `drift diff` anyway.
         remembered = {i.id: {"child": i.child, "file": i.file, "pointer": i.pointer, "pr": i.pr}
                       for i in items[:limit] if i.pr is not None}
-        return write_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
+        body = write_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
                                   "comments": comments_state}, state_name)
+        if reasons:
+            # Why children were closed by hand is the whole MEGA's memory, not one host's.
+            body = write_state(body, {**read_state(body, "state"), "closed": reasons}, "state")
+        return body
 
     body = _fits(body_with)
-    return TrackerPlan(body, body != current, tuple(comments), read_state(body, state_name))
+    closures = _closures(config, view, children, gates, reasons, render)
+    return TrackerPlan(body, body != current, tuple(comments), read_state(body, state_name), tuple(closures))
 
 
 def record_comment_ids(body: str, ids: Mapping[str, int], instance: str | None = None) -> str:

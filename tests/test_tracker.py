@@ -44,7 +44,7 @@ ISSUES = {n: IssueState(n, 10_000 + n, t, "open") for n, t in
           [(663, "R-3"), (664, "R-4"), (666, "R-5"), (667, "R-6"), (668, "R-8"), (669, "R-9"),
            (673, "RT-1: GPU VRAM architecture viability on L4"), (674, "RT-2: turn-detector / HF-cache lifecycle")]}
 MEGA = IssueState(672, 99, "MEGA", "open", "Human intro.\n")
-RESEARCH = {"#673": 673, "#674": 674}
+RESEARCH = {"RT-1": 673, "RT-2": 674}
 
 
 def test_the_mega_body_of_the_bring_up_matches_its_golden_page() -> None:

@@ -156,9 +156,10 @@ def test_a_configured_mega_written_by_humans_is_adopted(tracked_world: World) ->
 def test_a_research_item_declared_by_title_is_created_once_and_linked_in_order(tracked_world: World) -> None:
     config = tracked_world.checkout / ".drift.yml"
     rt1, rt2 = tracked_world.numbers[673], tracked_world.numbers[674]
-    config.write_text(config.read_text().replace(
-        f"research: [{rt1}, {rt2}]",
-        f'research:\n    - {rt1}\n    - {{key: RT-3, title: "RT-3: Whisper batch size under load", body: "Decide the batch size."}}\n    - {rt2}'))
+    text = config.read_text()
+    rt1_line = f"    - {{key: RT-1, issue: {rt1}}}"
+    assert rt1_line in text
+    config.write_text(text.replace(rt1_line, rt1_line + '\n    - {key: RT-3, title: "RT-3: Whisper batch size under load", body: "Decide the batch size."}', 1))
     code, out, err = tracked_world.drift("tracker")
     assert code == 0, err
     assert "created research issue" in out

@@ -166,8 +166,10 @@ class GitHub:
             for pull in itertools.islice(listing, limit):
                 if not pull.head.ref.startswith(prefix):
                     continue
-                out.append(PullRequestState(pull.number, pull.state, bool(pull.merged_at), pull.head.ref, pull.base.ref,
-                                            pull.title, pull.user.login if pull.user else "", pr_marker(pull.body)))
+                merged = bool(pull.merged_at)
+                out.append(PullRequestState(pull.number, pull.state, merged, pull.head.ref, pull.base.ref,
+                                            pull.title, pull.user.login if pull.user else "", pr_marker(pull.body),
+                                            pull.merge_commit_sha if merged else None))
             return out
 
         return tuple(self._call(f"list pull requests of {self.repository}", listing))
@@ -241,6 +243,11 @@ class GitHub:
             return next((i for i in self.issues_labelled(labels[0]) if marker in i.body), None) if labels else None
 
         return self._create(f"create issue {title!r}", make, find)
+
+    def close_issue(self, number: int, comment: str, reason: str = "completed") -> None:
+        """Say why, then close: the comment is there before anyone is notified of the close."""
+        self._request(f"comment on #{number}", "POST", f"/issues/{number}/comments", {"body": comment})
+        self._request(f"close #{number}", "PATCH", f"/issues/{number}", {"state": "closed", "state_reason": reason})
 
     def edit_issue_body(self, number: int, body: str) -> None:
         self._request(f"update issue #{number}", "PATCH", f"/issues/{number}", {"body": body})

@@ -35,11 +35,17 @@ def make_runner(config: Config, repo: Path, access: GitHubAccess, source: str | 
             return not state.report.errors, render_report(state.report, "markdown")
         if command.name == "plan":
             return not state.report.errors, render_plan(plan_run(state), "markdown")
-        if command.name in ("apply", "reopen"):
+        if command.name in ("apply", "reopen", "close"):
             from bot.reconcile import run_lock
 
+            refusal = gate_refusal(command, config, state)
+            if refusal:
+                return False, refusal
             with run_lock(config, repo):
-                return apply_command(command, config, observe(config, repo, snapshot_now(), access))
+                fresh = observe(config, repo, snapshot_now(), access)
+                if command.name == "close":
+                    return close_command(command, config, fresh)
+                return apply_command(command, config, fresh)
         raise AssertionError(f"no runner for {command.name}")
 
     return run
@@ -71,3 +77,38 @@ def apply_command(command: Command, config: Config, state) -> tuple[bool, str]:
     lines += [f"- ⚠️ {e}" for e in errors]
     scope = f" for {', '.join(command.children)}" if command.children else ""
     return not errors, f"`/drift {command.name}`{scope}:\n\n" + "\n".join(lines)
+
+
+def gate_refusal(command: Command, config: Config, state) -> str | None:
+    """Why a gate holds the named children back (e.g. R-10 while RT-1 is open), if one does."""
+    from bot.gates import blocked, issue_names
+
+    if not command.children or not config.gates:
+        return None
+    names = issue_names(config)
+    wanted = {names[n] for item, after in config.gates.items() for n in (item, *after) if n in names}
+    issues = {n: state.github.issue(n) for n in sorted(wanted)}
+    held = [g for c in command.children if (g := blocked(config, issues, c)) is not None]
+    if not held:
+        return None
+    return "not now: " + "; ".join(g.reason for g in held) + ". Close what it waits for first (see the gates in the MEGA)."
+
+
+def close_command(command: Command, config: Config, state) -> tuple[bool, str]:
+    from bot.gates import issue_names
+    from bot.reconcile import run_tracker
+    from bot.render import render_template
+
+    names = issue_names(config)
+    unknown = [c for c in command.children if c not in names]
+    if unknown:
+        return False, f"{', '.join(unknown)}: no issue is known by that name (children, research keys and `issues:` in .drift.yml)."
+    lines = []
+    for child in command.children:
+        comment = render_template("close-child.md.j2", row={"child": child}, pulls=[], reason=command.reason)
+        state.github.close_issue(names[child], comment, reason="completed")
+        lines.append(f"- closed #{names[child]} ({child}): {command.reason}")
+    if config.tracker.parent or config.tracker.mega or config.tracker.research:
+        tracked = run_tracker(state, closed_now={c: str(command.reason) for c in command.children})
+        lines += [f"- {d}" for d in tracked.done] + [f"- ⚠️ {e}" for e in tracked.errors]
+    return True, "`/drift close`:\n\n" + "\n".join(lines)

@@ -1,8 +1,8 @@
 """Read a `/drift …` command from the first line of a comment, and nothing else.
 
 The grammar is small and strict on purpose: a command word, then child names
-(`R-4`, letters, digits, `-_.`). Anything else is an unknown command, answered with the
-help text; no part of a comment is ever run by a shell.
+(`R-4`, letters, digits, `-_.`), and for `close` a quoted `--reason`. Anything else is an
+unknown command, answered with the help text; no part of a comment is ever run by a shell.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("", "what `apply` would do on GitHub, changing nothing"),
     "apply": ("[CHILD …]", "open or update the pull requests (all, or only those of the named children)"),
     "reopen": ("CHILD …", "propose again the fixes of children whose pull request was closed unmerged"),
+    "close": ('CHILD --reason "…"', "close a child that needs no pull request (doc-only), recording why in the MEGA"),
 }
 
 
@@ -61,10 +62,19 @@ def parse_command(body: str | None) -> Command | Unknown | None:
     if name not in COMMANDS:
         return Unknown(f"`{_shown(words[0])}` is not a command")
     reason = None
+    if name == "close":
+        if "--reason" in args:
+            at = args.index("--reason")
+            if at + 1 >= len(args):
+                return Unknown("`--reason` needs a quoted text")
+            reason = " ".join(args[at + 1].split())[:500]
+            args = args[:at] + args[at + 2:]
+        if not reason:
+            return Unknown('`close` needs a reason: `/drift close R-9 --reason "doc-only: nothing to change"`')
     for arg in args:
         if not CHILD.match(arg):
             return Unknown(f"`{_shown(arg)}` is not a child name (like R-4)")
-    if name == "reopen" and not args:
+    if name in ("reopen", "close") and not args:
         return Unknown(f"`{name}` needs at least one child, like R-4")
     if name in ("help", "status", "snapshot", "plan") and args:
         return Unknown(f"`{name}` takes no arguments")

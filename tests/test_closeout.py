@@ -1,0 +1,99 @@
+"""Close-out on the fake GitHub: gates block and release, landed children close, `/drift close`
+records its reason, and R-0 waits for its gates."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli_support import run
+from tests.fakegithub.gitcli import run_git
+from tests.github_world import HUMAN, REPO, World
+from tests.test_tracker_github import mega_of
+
+
+def comment_and_handle(world: World, number: int, body: str, tmp_path: Path) -> str:
+    event = tmp_path / "event.json"
+    world.fake.issue_comment_event(REPO, number, HUMAN, body, path=event)
+    code, out, err = run("slash", "--event", str(event), "--repo", str(world.checkout), "--source", f"dir:{world.instance}",
+                         env=world.env)
+    return [c.body for c in world.fake.issue(REPO, number).comments if "drift-bot:reply" in c.body][-1]
+
+
+def close(world: World, real: int) -> None:
+    world.gh().get_issue(world.numbers[real]).edit(state="closed", state_reason="completed")
+
+
+def enable_closing(world: World) -> None:
+    config = world.checkout / ".drift.yml"
+    config.write_text(config.read_text() + "\nclose_children: true\n")
+
+
+def test_the_mega_shows_each_gate(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    body = mega_of(tracked_world).body
+    assert f"| RT-1 | #{tracked_world.numbers[673]} | ▶️ ready |" in body
+    assert f"| R-10 | #{tracked_world.numbers[670]} | ⏸️ blocked by RT-1 |" in body
+    assert f"| R-0 | #{tracked_world.numbers[660]} | ⏸️ blocked by R-10 |" in body
+
+
+def test_a_gate_blocks_apply_of_r10_until_rt1_is_closed(tracked_world: World, tmp_path: Path) -> None:
+    number = tracked_world.numbers[660]
+    reply = comment_and_handle(tracked_world, number, "/drift apply R-10", tmp_path)
+    assert "not now: R-10 waits for RT-1, still open" in reply
+    close(tracked_world, 673)
+    reply = comment_and_handle(tracked_world, number, "/drift apply R-10", tmp_path)
+    assert "not now" not in reply
+    tracked_world.drift("tracker")
+    assert f"| R-10 | #{tracked_world.numbers[670]} | ▶️ ready |" in mega_of(tracked_world).body
+
+
+def test_a_child_is_closed_with_its_evidence_once_its_pr_merged(tracked_world: World) -> None:
+    enable_closing(tracked_world)
+    tracked_world.drift("apply")
+    pull = next(p for p in tracked_world.pulls("open") if p.pull.head_ref == "drift/r-3")
+    tracked_world.gh().get_pull(pull.number).merge()
+    run_git("pull", "--quiet", "--ff-only", cwd=tracked_world.checkout)
+    code, out, err = tracked_world.drift("apply")
+    assert code == 0, err
+    assert f"closed #{tracked_world.numbers[663]} (R-3)" in out
+    r3 = tracked_world.issue(663)
+    assert r3.state == "closed"
+    assert f"#{pull.number} merged as " in r3.comments[-1].body
+    others = [tracked_world.issue(n) for n in (664, 666, 667, 668, 669)]
+    assert all(i.state == "open" for i in others)
+    tracked_world.fake.reset_log()
+    tracked_world.drift("apply")
+    assert tracked_world.fake.count("writes", kind="any") == 0
+
+
+def test_without_close_children_nothing_is_closed(tracked_world: World) -> None:
+    tracked_world.drift("apply")
+    pull = next(p for p in tracked_world.pulls("open") if p.pull.head_ref == "drift/r-3")
+    tracked_world.gh().get_pull(pull.number).merge()
+    run_git("pull", "--quiet", "--ff-only", cwd=tracked_world.checkout)
+    tracked_world.drift("apply")
+    assert tracked_world.issue(663).state == "open"
+
+
+def test_drift_close_records_its_reason_in_the_mega(tracked_world: World, tmp_path: Path) -> None:
+    tracked_world.drift("apply")
+    reply = comment_and_handle(tracked_world, tracked_world.numbers[669], '/drift close R-9 --reason "whisper is already not baked: doc-only"', tmp_path)
+    assert f"closed #{tracked_world.numbers[669]} (R-9): whisper is already not baked: doc-only" in reply
+    r9 = tracked_world.issue(669)
+    assert r9.state == "closed" and "whisper is already not baked" in r9.comments[-2].body + r9.comments[-1].body
+    body = mega_of(tracked_world).body
+    assert f"#{tracked_world.numbers[669]} (closed: whisper is already not baked: doc-only)" in body
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")
+    tracked_world.drift("apply")
+    assert "whisper is already not baked: doc-only" in mega_of(tracked_world).body  # remembered
+
+
+def test_r0_is_not_closed_while_r10_is_open_and_is_once_everything_is_done(tracked_world: World) -> None:
+    enable_closing(tracked_world)
+    for real in (663, 664, 666, 667, 668, 669, 673):
+        close(tracked_world, real)
+    tracked_world.drift("tracker")
+    assert tracked_world.issue(660).state == "open"
+    close(tracked_world, 670)
+    code, out, err = tracked_world.drift("tracker")
+    assert code == 0, err
+    assert tracked_world.issue(660).state == "closed" and "closed" in out and "(R-0)" in out
