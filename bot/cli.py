@@ -356,3 +356,96 @@ def verify(repo: Path, fmt: str) -> int:
     results = run_probes(probes, now=now_utc())
     click.echo(render_probes(results, fmt, color=_color(fmt)), nl=False)
     return exit_code(results)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--slot", "slot", type=click.Choice(["session-memory", "transcript"]), required=True)
+@click.option("--redact", is_flag=True, help="store the file with its secret values replaced instead of refusing it")
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
+    """Store a file for a MEGA attachment slot (on the drift-attachments branch) and link it there."""
+    import os
+
+    from bot.adapters.git import Git, attach_commit
+    from bot.adapters.github import GitHub
+    from bot.attach import BRANCH, link_in_slot, prepare
+    from bot.config import load_config
+    from bot.errors import DriftError
+    from bot.reconcile import author, github_access
+    from bot.tracker import MEGA_MARKER
+
+    config = load_config(repo)
+    prepared = prepare(file.name, file.read_bytes(), slot, redact=redact)
+    access = github_access(config)
+    if access is None:
+        raise DriftError("attach needs GitHub: set GITHUB_TOKEN")
+    github = GitHub(access.token, access.repository, access.api_url)
+    if config.tracker.mega:
+        mega = github.issue(config.tracker.mega)
+    else:
+        found = [i for i in github.issues_labelled("drift-bot") if MEGA_MARKER in i.body]
+        if not found:
+            raise DriftError("no MEGA issue yet: run `drift tracker` first, or set `tracker: {mega: N}`")
+        mega = found[0]
+    git = Git(repo, config.remote, access.token)
+    head, changed = attach_commit(git, BRANCH, prepared.path, prepared.text, f"drift: attach {prepared.path} (#{mega.number})\n",
+                                  author(config))
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    url = f"{server}/{access.repository}/blob/{head}/{prepared.path}"
+    body = link_in_slot(mega.body, slot, file.name, url)
+    if body != mega.body:
+        github.edit_issue_body(mega.number, body)
+    note = f" ({prepared.redacted} secret value(s) redacted)" if prepared.redacted else ""
+    click.echo(f"{'attached' if changed else 'already attached'} {file.name} to the {slot} slot of #{mega.number}{note}: {url}")
+    return EXIT_OK
+
+
+@main.command()
+@_inputs
+@click.option("--date", "date", metavar="YYYY-MM-DD", help="the entry's date (default: today, UTC)")
+@click.option("--slug", "slug", metavar="TEXT", help="the page name's tail (default: bring-up)")
+@click.option("--architecture", is_flag=True, help="also write the stack's architecture page")
+@_guard
+def handover(date: str | None, slug: str | None, architecture: bool, **kwargs: Any) -> int:
+    """Write the handover page (and the architecture page, the changelog entry) and update meta.json."""
+    import datetime
+
+    from bot.docs_meta import meta_updates
+    from bot.gates import issue_names
+    from bot.handover import handover_pages
+    from bot.reconcile import github_access, observe
+
+    inputs = Inputs(**kwargs)
+    config, snapshot = _config_and_snapshot(inputs)
+    access = github_access(config)
+    pulls: Any = ()
+    issues: Any = None
+    if access is None:
+        report = _local_report(inputs, config, snapshot)
+    else:
+        run = observe(config, inputs.repo, snapshot, access, instance=inputs.instance)
+        report, pulls = run.report, run.state.pulls
+        numbers = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
+        issues = {n: run.github.issue(n) for n in sorted(numbers)}  # type: ignore[attr-defined]
+    templates = config.extra.get("templates")
+    pages = handover_pages(report, config, date=date or datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+                           slug=slug, pulls=pulls, issues=issues, architecture=architecture,
+                           live={f.repo_path: f.text for f in snapshot.files if f.text is not None},
+                           templates=str(config.root / templates) if templates else None)
+
+    def read(path: str) -> str | None:
+        target = inputs.repo / path
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+
+    files = {**pages, **meta_updates(pages, config.docs, read)}
+    for path, text in files.items():
+        target = inputs.repo / path
+        if read(path) == text:
+            click.echo(f"unchanged {path}")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}")
+    return EXIT_OK

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then
   bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
   bash scripts/setup-audio.sh       # espeak-ng and sox: real speech for the verification probes
+  bash scripts/setup-node.sh        # node and the pinned MDX compiler that proves the pages valid
 elif [ "${CI:-}" = true ]; then
-  echo "scripts/test.sh: CI needs root to install the Docker engine and the audio tools" >&2
+  echo "scripts/test.sh: CI needs root to install the Docker engine, the audio tools and node" >&2
   exit 1
 fi
 

@@ -203,3 +203,26 @@ def _lock_expiry(message: str) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def attach_commit(git: Git, branch: str, path: str, text: str, message: str, author: tuple[str, str]) -> tuple[str, bool]:
+    """Put `text` at `path` on `branch` (made when absent), leased on what the remote had.
+
+    Returns (head, changed): an identical file already there changes nothing.
+    """
+    out = git.run("ls-remote", "--heads", git.remote, f"refs/heads/{branch}")
+    head = out.split("\t", 1)[0].strip() or None
+    if head is not None:
+        git.run("fetch", "--quiet", "--no-tags", git.remote, f"refs/heads/{branch}")
+        existing = git.run("ls-tree", head, "--", path).split()
+        if len(existing) >= 3 and existing[2] == blob_sha(text):
+            return head, False
+        commit = git.commit(head, {path: text}, message, author)
+    else:
+        empty = git.run("hash-object", "-t", "tree", "-w", "--stdin", stdin="").strip()
+        root = git.run("commit-tree", empty, "-m", "drift-bot attachments\n", env={
+            "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}).strip()
+        commit = git.commit(root, {path: text}, message, author)
+    git.push(commit, branch, head)
+    return commit, True
