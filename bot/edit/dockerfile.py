@@ -1,65 +1,157 @@
-"""Dockerfile divergences applied instruction by instruction, with the live text of each."""
+"""Dockerfile divergences applied instruction by instruction, with the live text of each.
+
+Instructions are paired as compare pairs them, so that a divergence's pointer names the same
+instruction here. An added instruction brings the comment right above it and sits where it
+sits live: after the instruction that precedes it live, on the same side of main's blank
+line. A changed one keeps main's comment; a removed one takes its comment along when the
+host no longer has that comment.
+"""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 from bot.compare.dockerfile import Instruction, parse_dockerfile
-from bot.edit.lines import LineEdit, apply_line_edits, without_secrets
+from bot.edit.lines import LineEdit, apply_line_edits, as_compared, without_secrets
 from bot.model import Divergence
 
+# Parser directives look like comments but belong to the file, not to the instruction below.
+_DIRECTIVE = re.compile(r"#\s*(syntax|escape|check)\s*=", re.IGNORECASE)
 
-def _span(text_lines: list[str], ins: Instruction, following: Instruction | None) -> list[str]:
-    """The live lines of an instruction, with the comment lines right above it."""
-    end = (following.line - 1 if following else len(text_lines))
-    body = []
-    for n in range(ins.line, end + 1):
-        line = text_lines[n - 1]
-        if n > ins.line and not line.strip():
-            break
-        body.append(line)
-        if not line.rstrip().endswith("\\"):
-            break
-    comments = []
-    n = ins.line - 1
-    while n >= 1 and text_lines[n - 1].lstrip().startswith("#") and not text_lines[n - 1].lstrip().startswith("# syntax"):
-        comments.insert(0, text_lines[n - 1])
+
+def _is_comment(line: str) -> bool:
+    stripped = line.lstrip()
+    return stripped.startswith("#") and not _DIRECTIVE.match(stripped)
+
+
+def _is_blank(lines: list[str], n: int) -> bool:
+    """Line n (1-based) exists and is blank."""
+    return 1 <= n <= len(lines) and not lines[n - 1].strip()
+
+
+def _comments_above(lines: list[str], line: int) -> list[int]:
+    """Line numbers of the comment lines right above line `line`."""
+    out, n = [], line - 1
+    while n >= 1 and _is_comment(lines[n - 1]):
+        out.insert(0, n)
         n -= 1
-    return comments + body
+    return out
 
 
-def _extent(text_lines: list[str], ins: Instruction) -> int:
-    count, n = 1, ins.line
-    while text_lines[n - 1].rstrip().endswith("\\") and n < len(text_lines):
-        count, n = count + 1, n + 1
-    return count
+def _body(lines: list[str], ins: Instruction) -> list[int]:
+    """Line numbers of an instruction: its first line, its continuation lines and the body of a
+    heredoc (which compare gives as the lines of the instruction's text after the first)."""
+    out, n = [ins.line], ins.line
+    while lines[n - 1].rstrip().endswith("\\") and n < len(lines):
+        n += 1
+        out.append(n)
+    return out + list(range(n + 1, min(n + ins.text.count("\n"), len(lines)) + 1))
+
+
+def _keys(text: str, parsed: list[Instruction], main: bool) -> list[str]:
+    """What compare pairs instructions by: the keys of the text as it reads it."""
+    compared = parse_dockerfile(as_compared(text, main=main))
+    return [i.key for i in (compared if len(compared) == len(parsed) else parsed)]
+
+
+class _Editor:
+    def __init__(self, base_text: str, live_text: str):
+        self.base_lines, self.live_lines = base_text.splitlines(), live_text.splitlines()
+        self.live_raw = live_text.split("\n")  # what is written: the live lines with their own ends
+        self.a, self.b = parse_dockerfile(base_text), parse_dockerfile(live_text)
+        self.edits: list[LineEdit] = []
+
+    def _last(self, ins: Instruction) -> int:
+        return _body(self.base_lines, ins)[-1]
+
+    def _following(self, ins: Instruction | None) -> Instruction | None:
+        """Main's instruction after `ins` (after none: the first)."""
+        at = 0 if ins is None else self.a.index(ins) + 1
+        return self.a[at] if at < len(self.a) else None
+
+    def _live_lines(self, ins: Instruction, comments: bool = True) -> list[str]:
+        numbers = (_comments_above(self.live_lines, ins.line) if comments else []) + _body(self.live_lines, ins)
+        return [without_secrets(self.live_raw[n - 1], "dockerfile") for n in numbers]
+
+    def _first_live_line(self, ins: Instruction) -> int:
+        return (_comments_above(self.live_lines, ins.line) or [ins.line])[0]
+
+    def change(self, old: Instruction, new: Instruction) -> None:
+        body = _body(self.base_lines, old)
+        self.edits.append(LineEdit(old.line, len(body), tuple(self._live_lines(new, comments=False))))
+
+    def remove(self, old: Instruction) -> None:
+        body = _body(self.base_lines, old)
+        live = {line.strip() for line in self.live_lines}
+        first = old.line
+        for n in reversed(_comments_above(self.base_lines, old.line)):
+            if self.base_lines[n - 1].strip() in live:
+                break  # the host still has this comment (above something else): it stays
+            first = n
+        self.edits.append(LineEdit(first, body[-1] - first + 1, ()))
+
+    def add(self, group: list[Instruction], previous: Instruction | None) -> None:
+        """Instructions that follow each other live, added after main's `previous`."""
+        if not group:
+            return
+        after = self._last(previous) if previous is not None else 0
+        following = self._following(previous)
+        live_next_index = self.b.index(group[-1]) + 1
+        live_next = self.b[live_next_index] if live_next_index < len(self.b) else None
+        main_comments = [self.base_lines[n - 1] for n in _comments_above(self.base_lines, following.line)] if following else []
+        first_comments = [self.live_lines[n - 1] for n in _comments_above(self.live_lines, group[0].line)]
+        next_comments = [self.live_lines[n - 1] for n in _comments_above(self.live_lines, live_next.line)] if live_next else []
+        lines: list[str] = []
+        for k, ins in enumerate(group):
+            lead = _is_blank(self.live_lines, self._first_live_line(ins) - 1)
+            lines += ([""] if lead and k > 0 else []) + self._live_lines(ins)
+        lead = _is_blank(self.live_lines, self._first_live_line(group[0]) - 1)
+        trail = _is_blank(self.live_lines, _body(self.live_lines, group[-1])[-1] + 1)
+        gap = 0
+        while _is_blank(self.base_lines, after + gap + 1):
+            gap += 1
+        if following is not None and main_comments and first_comments == main_comments and next_comments != main_comments:
+            # Live, the instruction went in between main's comment and the instruction it
+            # describes (a header above FROM): it goes there, and the comment is not repeated.
+            lines = lines[len(first_comments):]
+            self.edits.append(LineEdit(following.line - 1, 0, tuple(lines)))
+        elif gap and lead and not trail:
+            self.edits.append(LineEdit(after + gap, 0, tuple(lines)))  # below main's blank line, as live
+        else:
+            before = [""] if lead and after else []
+            behind = [""] if trail and not gap and following is not None else []  # blank lines as live
+            self.edits.append(LineEdit(after, 0, tuple(before + lines + behind)))
 
 
 def apply_dockerfile(base_text: str, live_text: str, divergences: Iterable[Divergence]) -> str:
     wanted = {d.pointer for d in divergences}
-    a, b = parse_dockerfile(base_text), parse_dockerfile(live_text)
-    base_lines, live_lines = base_text.split("\n"), live_text.split("\n")
-    follows = {id(ins): b[i + 1] if i + 1 < len(b) else None for i, ins in enumerate(b)}
-    edits = []
-    matcher = difflib.SequenceMatcher(a=[i.key for i in a], b=[i.key for i in b], autojunk=False)
+    editor = _Editor(base_text, live_text)
+    a, b = editor.a, editor.b
+    matcher = difflib.SequenceMatcher(a=_keys(base_text, a, main=True), b=_keys(live_text, b, main=False), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        olds, anchor, added = list(a[i1:i2]), (a[i1 - 1].line + _extent(base_lines, a[i1 - 1]) - 1 if i1 > 0 else 0), []
-        anchor_line = a[i1 - 1].line if i1 > 0 else 0
+        olds = list(a[i1:i2])
+        anchor_line = a[i1 - 1].line if i1 > 0 else 0  # as compare numbers the added ones
+        previous = a[i1 - 1] if i1 > 0 else None
+        group: list[Instruction] = []
+        added = 0
         for new in b[j1:j2]:
             old = next((o for o in olds if o.keyword == new.keyword), None)
-            live = [without_secrets(l, "dockerfile") for l in _span(live_lines, new, follows[id(new)])]
             if old is not None:
+                editor.add(group, previous)
+                group = []
                 olds.remove(old)
                 if f"/L{old.line}" in wanted:
-                    live = [l for l in live if not l.lstrip().startswith("#")]  # main keeps its own comments
-                    edits.append(LineEdit(old.line, _extent(base_lines, old), tuple(live)))
+                    editor.change(old, new)
+                previous = old  # what is added after it live goes after it
             else:
-                added.append(new)
-                if f"/L{anchor_line}+{len(added)}" in wanted:
-                    edits.append(LineEdit(anchor, 0, ("",) + tuple(live) if live and live[0].lstrip().startswith("#") else tuple(live)))
+                added += 1
+                if f"/L{anchor_line}+{added}" in wanted:
+                    group.append(new)
+        editor.add(group, previous)
         for old in olds:
             if f"/L{old.line}" in wanted:
-                edits.append(LineEdit(old.line, _extent(base_lines, old), ()))
-    return apply_line_edits(base_text, edits)
+                editor.remove(old)
+    return apply_line_edits(base_text, editor.edits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.capture.redact import TOKEN_RE
+from bot.capture.redact import TOKEN_RE, redact_text
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,12 @@ def apply_line_edits(text: str, edits: list[LineEdit]) -> str:
     trailing = lines[-1] == ""
     if trailing:
         lines.pop()
-    for edit in sorted(edits, key=lambda e: (e.start, e.count), reverse=True):
+    # Bottom-up, so that line numbers above stay valid. An insertion after line n goes in before
+    # an edit of line n (so it lands after what replaces that line), and insertions after the
+    # same line go in last-given first (so they read in the order given).
+    order = sorted(enumerate(edits), key=lambda ie: (ie[1].start + 0.5 if ie[1].count == 0 else ie[1].start, ie[0]),
+                   reverse=True)
+    for _, edit in order:
         if edit.count:
             lines[edit.start - 1 : edit.start - 1 + edit.count] = list(edit.lines)
         else:
@@ -38,3 +43,12 @@ def without_secrets(line: str, style: str) -> str:
         return {"dotenv": "", "compose": "${" + key + "}", "dockerfile": "${" + key + "}", "text": "{env." + key + "}"}[style]
 
     return TOKEN_RE.sub(reference, line)
+
+
+def as_compared(text: str, *, main: bool) -> str:
+    """The text as compare reads it, so that line pointers name the same lines here: main's
+    secrets redacted (where that keeps its lines), every redaction spelt alike."""
+    if main:
+        redacted = redact_text(text)[0]
+        text = redacted if redacted.count("\n") == text.count("\n") else text
+    return TOKEN_RE.sub("<redacted>", text)

@@ -4,15 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.compare.text import text_hunks
-from bot.edit.lines import LineEdit, apply_line_edits, without_secrets
+from bot.edit.lines import LineEdit, apply_line_edits, as_compared, without_secrets
 from bot.model import Divergence
 
 
 def apply_text(base_text: str, live_text: str, divergences: Iterable[Divergence]) -> str:
     wanted = {d.pointer for d in divergences}
-    live_lines = live_text.split("\n")
+    base_lines, live_lines = base_text.split("\n"), live_text.split("\n")
     edits = []
-    for kind, anchor, _, old, new in text_hunks(base_text, live_text):
+    for kind, anchor, _, old, new in text_hunks(as_compared(base_text, main=True), as_compared(live_text, main=False)):
         pointer = f"/L{anchor}+1" if kind == "added" else f"/L{anchor}"
         if pointer not in wanted:
             continue
@@ -26,6 +26,23 @@ def apply_text(base_text: str, live_text: str, divergences: Iterable[Divergence]
             region = []
         if kind == "added":
             edits.append(LineEdit(anchor, 0, ("",) + tuple(region) if anchor else tuple(region)))
+        elif kind == "removed":
+            first, last = _removed_span(base_lines, live_lines, old[0], old[-1])
+            edits.append(LineEdit(first, last - first + 1, ()))
         else:
             edits.append(LineEdit(old[0], old[-1] - old[0] + 1, tuple(region)))
     return apply_line_edits(base_text, edits)
+
+
+def _removed_span(base_lines: list[str], live_lines: list[str], first: int, last: int) -> tuple[int, int]:
+    """The lines of main a removed hunk takes: its own, the comment right above it when the host
+    no longer has that comment (as an added hunk brings its comment), and at the end of the file
+    the blank lines that only separated it from what comes before."""
+    live = {line.strip() for line in live_lines}
+    while first > 1 and base_lines[first - 2].lstrip().startswith("#") and base_lines[first - 2].strip() not in live:
+        first -= 1
+    if all(not line.strip() for line in base_lines[last:]):
+        last = len(base_lines) - (1 if base_lines and base_lines[-1] == "" else 0)
+        while first > 1 and not base_lines[first - 2].strip():
+            first -= 1
+    return first, last
