@@ -449,3 +449,57 @@ def handover(date: str | None, slug: str | None, architecture: bool, **kwargs: A
         target.write_text(text, encoding="utf-8")
         click.echo(f"wrote {path}")
     return EXIT_OK
+
+
+@main.group()
+def docs() -> None:
+    """The docs site: migrate legacy Markdown into it."""
+
+
+@docs.command("migrate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@click.option("--pr", "pull_request", is_flag=True, help="open one pull request that adds the pages and removes the old files")
+@_guard
+def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
+    """Turn legacy Markdown files (repo paths) into docs-site MDX pages and list them in meta.json."""
+    import os
+
+    from bot.config import load_config
+    from bot.docs_meta import meta_updates
+    from bot.errors import DriftError
+    from bot.migrate import migrate, page_name
+
+    config = load_config(repo)
+    docs_dir = str(config.docs.get("dir") or "apps/docs/content/docs/operations")
+    sources = {}
+    for path in paths:
+        rel = Path(path).as_posix().lstrip("./") if not Path(path).is_absolute() else Path(path).resolve().relative_to(repo.resolve()).as_posix()
+        target = repo / rel
+        if not target.is_file():
+            raise DriftError(f"{rel}: no such file in {repo}")
+        sources[rel] = target.read_text(encoding="utf-8")
+    names = {src: page_name(src) for src in sources}
+    owner_repo = config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
+    blob = f"{os.environ.get('GITHUB_SERVER_URL', 'https://github.com').rstrip('/')}/{owner_repo}/blob/{config.base}"
+    migrated = [migrate(src, text, docs_dir=docs_dir, pages=names, blob_url=blob) for src, text in sources.items()]
+    pages = {m.page: m.text for m in migrated}
+
+    def read(path: str) -> str | None:
+        target = repo / path
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+
+    files: dict[str, str | None] = {**pages, **meta_updates(pages, config.docs, read)}
+    for m in migrated:
+        note = f" ({m.redacted} secret value(s) redacted)" if m.redacted else ""
+        click.echo(f"{m.source} -> {m.page}{note}")
+    if not pull_request:
+        for path, text in files.items():
+            (repo / path).parent.mkdir(parents=True, exist_ok=True)
+            (repo / path).write_text(text or "", encoding="utf-8")
+        return EXIT_OK
+    from bot.reconcile import migration_pull_request
+
+    files.update({src: None for src in sources})  # the legacy files go: the pages replace them
+    click.echo(migration_pull_request(config, repo, files))
+    return EXIT_OK

@@ -365,3 +365,40 @@ def _keep_research_linked(gh: Any, mega: Any, subs: list, research: dict[str, in
         else:
             result.attempt(lambda: gh.move_sub_issue(mega.number, ids[number], after_id=ids[previous]))
     result.done.append(f"put the research sub-issues of #{mega.number} in the configured order")
+
+
+MIGRATION_BRANCH = "drift/docs-migration"
+
+
+def migration_pull_request(config: Config, repo: Path, files: dict[str, str | None]) -> str:
+    """One pull request adding the migrated pages and removing the legacy files; run again, it
+    only updates that same pull request."""
+    from bot.adapters.git import blob_sha
+    from bot.adapters.github import GitHub
+    from bot.errors import DriftError
+    from bot.gates import issue_names
+
+    access = github_access(config)
+    if access is None:
+        raise DriftError("--pr needs GitHub: set GITHUB_TOKEN")
+    git = Git(repo, config.remote, access.token)
+    base, branches = git.sync(config.base, BRANCH_PREFIX)
+    github = GitHub(access.token, access.repository, access.api_url)
+    branch = branches.get(MIGRATION_BRANCH)
+    desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
+    child = next((n for n in ("R-12",) if n in issue_names(config)), None)
+    refs = f"Refs #{issue_names(config)[child]}\n" if child else ""
+    title = "docs: migrate the legacy deployment docs into the docs site"
+    body = (f"{refs}\nMoves {', '.join(f'`{p}`' for p, t in files.items() if t is None)} into MDX pages of the docs site "
+            "(escaped for MDX, links rewritten, secret values redacted) and lists them in `meta.json`.\n")
+    if branch is not None and branch.parent == base and branch.changes == desired:
+        number = github.find_open_pull(MIGRATION_BRANCH)
+        if number is not None:
+            return f"nothing to do: #{number} already carries these pages"
+    commit = git.commit(base, files, title + "\n\n" + refs, author(config))
+    git.push(commit, MIGRATION_BRANCH, branch.head if branch else None)
+    number = github.find_open_pull(MIGRATION_BRANCH)
+    if number is not None:
+        github.update_pull(number, title, body)
+        return f"updated #{number} ({MIGRATION_BRANCH})"
+    return f"opened #{github.create_pull(MIGRATION_BRANCH, config.base, title, body)} ({MIGRATION_BRANCH})"

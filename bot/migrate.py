@@ -1,0 +1,125 @@
+"""migrate: legacy Markdown (voice/DEPLOY-AWS.md, voice/CREDENTIALS-CHECKLIST.md) into docs-site MDX.
+
+The Markdown structure is kept as it is; what MDX would read as code is neutralised outside
+code blocks and code spans (`{`, `}`, `<`, HTML comments, `import`/`export` lines). The title
+and description come from the first heading and paragraph. Relative links to other migrated
+files point at their new pages; other relative links and images point at the file in the
+repository. Secret values are redacted first: a credentials checklist keeps its items, never
+their values.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.capture.redact import redact_text
+from bot.errors import DriftError
+from bot.mdx import mdx, yaml_str
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)(\s+\"[^\"]*\")?\)")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+
+
+@dataclass(frozen=True)
+class Migrated:
+    source: str  # repo path of the legacy file
+    page: str  # repo path of the new .mdx page
+    text: str
+    redacted: int
+
+
+def page_name(source: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(source))[0]
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "page"
+
+
+def _plain(markdown: str) -> str:
+    text = _LINK.sub(lambda m: m.group(2), markdown)
+    return re.sub(r"[*_`>#]+", "", text).strip()
+
+
+def _escape_text(segment: str) -> str:
+    """Text outside code: keep Markdown, neutralise what only MDX would read as code."""
+    segment = _AUTOLINK.sub(lambda m: f"[{m.group(1)}]({m.group(1)})", segment)
+    return segment.replace("{", "\\{").replace("}", "\\}").replace("<", "\\<")
+
+
+def _escape_line(line: str) -> str:
+    # Inline code spans stay as they are; MDX reads them literally too.
+    parts = re.split(r"(`+[^`]*`+)", line)
+    out = "".join(p if p.startswith("`") else _escape_text(p) for p in parts)
+    return re.sub(r"^(\s*)([ie])(mport|xport)\b", lambda m: f"{m[1]}&#x{ord(m[2]):x};{m[3]}", out)
+
+
+def migrate(source: str, text: str, *, docs_dir: str, pages: Mapping[str, str], blob_url: str) -> Migrated:
+    """`pages`: repo path of every file being migrated -> its page name (for links between them);
+    `blob_url`: where a repo path is shown on GitHub (`https://github.com/o/r/blob/main`)."""
+    text, redacted = redact_text(text)
+    lines = text.splitlines()
+    title, start = None, 0
+    for i, line in enumerate(lines):
+        m = _HEADING.match(line)
+        if m:
+            title, start = _plain(m.group(1)), i + 1
+            break
+        if line.strip():
+            break
+    if title is None:
+        title = posixpath.splitext(posixpath.basename(source))[0].replace("-", " ").replace("_", " ").title()
+    body = lines[start:]
+    first = []
+    for line in body:
+        if not line.strip():
+            if first:
+                break
+            continue
+        if line.lstrip().startswith(("#", "```", "~~~", "|", "-", "*", ">")) and not first:
+            break
+        first.append(line.strip())
+    description = _plain(" ".join(first))[:200] or title
+    here = posixpath.dirname(source)
+
+    def link(m: re.Match[str]) -> str:
+        bang, label, target, title_part = m.group(1), m.group(2), m.group(3), m.group(4) or ""
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", target, re.I):
+            return m.group(0)
+        path, _, anchor = target.partition("#")
+        resolved = posixpath.normpath(posixpath.join(here, path))
+        if not bang and resolved in pages:
+            new = pages[resolved] + (f"#{anchor}" if anchor else "")
+        else:
+            new = f"{blob_url}/{resolved}" + ("?raw=true" if bang else "") + (f"#{anchor}" if anchor else "")
+        return f"{bang}[{label}]({new}{title_part})"
+
+    out, fence = [], None
+    raw = "\n".join(body)
+    raw = _COMMENT.sub(lambda m: "{/*" + m.group(1).replace("*/", "* /") + "*/}", raw)
+    for line in raw.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence = m.group(1)[0] * len(m.group(1))
+            out.append(line)
+            continue
+        if fence is not None:
+            out.append(line)
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        if line.startswith("{/*"):
+            out.append(line)
+            continue
+        out.append(_escape_line(_LINK.sub(link, line)))
+    if fence is not None:
+        raise DriftError(f"{source}: a code block opened with {fence} is never closed")
+    front = f"---\ntitle: {yaml_str(title)}\ndescription: {yaml_str(description)}\n---\n"
+    note = f"\n_Migrated from `{source}`._\n" if source else ""
+    page = f"{docs_dir.rstrip('/')}/{pages.get(source) or page_name(source)}.mdx"
+    return Migrated(source, page, front + note + "\n" + "\n".join(out).strip("\n") + "\n", redacted)
+
+
+__all__ = ["Migrated", "migrate", "mdx", "page_name"]
