@@ -14,7 +14,10 @@ def _compile(glob: str, sep: str) -> re.Pattern[str]:
     out, i = [], 0
     s = re.escape(sep)
     while i < len(glob):
-        if glob.startswith(f"{sep}**", i) and (i + 3 == len(glob) or glob[i + 3] == sep):
+        if i == 0 and glob.startswith(f"**{sep}"):
+            out.append(f"(?:[^{s}]*{s})*")  # a leading `**/` matches zero or more segments too
+            i += 3
+        elif glob.startswith(f"{sep}**", i) and (i + 3 == len(glob) or glob[i + 3] == sep):
             out.append(f"(?:{s}[^{s}]*)*")  # `/**` matches zero or more segments
             i += 3
         elif glob.startswith("**", i):

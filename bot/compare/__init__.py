@@ -9,6 +9,7 @@ from typing import Any
 from bot.capture.redact import TOKEN_RE, redact_text
 from bot.compare import compose, dockerfile, dotenv, text
 from bot.compare.yamlload import YamlError
+from bot.compare.yamllines import locate_line
 from bot.globs import rule_matches
 from bot.model import Divergence, FileCapture, FileError, Snapshot
 
@@ -45,14 +46,15 @@ class _Unreadable(Exception):
 
 
 def _compose(path: str, base: str, live: str) -> list[Divergence]:
-    docs = []
+    docs, ignores = [], []
     for side, body in (("main", base), ("live", live)):
         try:
-            docs.append(compose.parsed(body, path))
+            raw, normal = compose.parsed(body, path)
+            ignores += compose.drift_ignores(raw)
         except YamlError as exc:
             raise _Unreadable(side, str(exc)) from None
-    (raw_a, a), (raw_b, b) = docs
-    ignores = compose.drift_ignores(raw_a) + compose.drift_ignores(raw_b)
+        docs.append(normal)
+    a, b = docs
     shown = (a, b)
     if TOKEN_RE.search(base) or TOKEN_RE.search(live):
         # Compare with every redaction spelt alike, show the values with their hashes.
@@ -64,7 +66,7 @@ def _compose(path: str, base: str, live: str) -> list[Divergence]:
         if any(rule_matches("**#" + g, path, ptr) for g in ignores):
             continue
         before, after = _lookup(shown[0], keys), _lookup(shown[1], keys)
-        line = compose.locate_line(base if kind == "removed" else live, keys)
+        line = locate_line(base if kind == "removed" else live, keys)
         out.append(_div(path, kind, ptr, before, after, line))
     return out
 
@@ -162,6 +164,9 @@ def compare_file(repo_path: str, base_text: str | None, live: FileCapture) -> tu
         return [], [FileError(repo_path, f"{repo_path} {side} cannot be read: {exc.message}")]
     except (YamlError, ValueError) as exc:
         return [], [FileError(repo_path, f"{where} cannot be compared: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the others
+        first = (str(exc).splitlines() or [""])[0]
+        return [], [FileError(repo_path, f"{where} cannot be compared: {type(exc).__name__}: {first}")]
 
 
 def compare_snapshot(

@@ -3,22 +3,23 @@
 Normalisation follows what `docker compose config` itself prints, so that two files compose
 would run identically never show a divergence: environment and label lists become maps of
 strings, short port and volume syntax becomes long syntax, string commands become word
-lists, durations become Go duration strings ("1m30s"), and null, empty and absent agree
-where compose treats them alike.
+lists, durations become Go duration strings ("1m30s"), CPU counts become numbers, and null,
+empty, `false` and absent agree where compose treats them alike. What compose would refuse
+(a field of the wrong type, an anchor holding itself) is a ComposeParseError naming the place.
 """
 from __future__ import annotations
 
-import bisect
 import math
-from functools import lru_cache
 import os
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from bot.capture.redact import TOKEN_RE, is_secret_name
 from bot.compare.yamlload import YamlError, load_yaml
+from bot.compare.yamllines import locate_line  # noqa: F401 - the checks find it here, beside the rest of compose
 
 
 class ComposeParseError(YamlError):
@@ -29,7 +30,7 @@ def load_compose(text: str, name: str = "compose file") -> dict[str, Any]:
     try:
         doc = load_yaml(text)
     except YamlError as exc:
-        raise ComposeParseError(str(exc), exc.line, exc.column) from None
+        raise ComposeParseError(exc.message, exc.line, exc.column) from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):
@@ -176,13 +177,17 @@ def _words(value: Any) -> Any:
 
 
 def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+    return [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+
+
+def _digits(s: str) -> bool:
+    return s.isascii() and s.isdigit()
 
 
 def _expand_range(spec: str) -> list[str]:
     if "-" in spec:
         lo, _, hi = spec.partition("-")
-        if lo.isdigit() and hi.isdigit() and int(lo) <= int(hi):
+        if _digits(lo) and _digits(hi) and int(lo) <= int(hi):
             return [str(p) for p in range(int(lo), int(hi) + 1)]
     return [spec]
 
@@ -222,7 +227,7 @@ def _port(value: Any) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"mode": "ingress"}
         if host_ip:
             entry["host_ip"] = host_ip
-        entry["target"] = int(tgt) if tgt.isdigit() else tgt
+        entry["target"] = int(tgt) if _digits(tgt) else tgt
         if pub:
             entry["published"] = pub
         entry["protocol"] = proto
@@ -243,9 +248,12 @@ def _clean_path(p: str) -> str:
 
 def _volume(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
-        out = dict(value)
+        out = _without_false(value, ("read_only",))
         if out.get("type") == "bind" and isinstance(out.get("source"), str):
             out["source"] = _clean_path(out["source"])
+        for part, flag in (("bind", "create_host_path"), ("volume", "nocopy")):
+            if isinstance(out.get(part), dict):
+                out[part] = _without_false(out[part], (flag,))
         return out
     parts = str(value).split(":")
     if len(parts) == 1:
@@ -266,12 +274,14 @@ def _volume(value: Any) -> dict[str, Any]:
     return entry
 
 
-def _depends_on(value: Any) -> Any:
+def _depends_on(value: Any, where: str) -> Any:
     if isinstance(value, list):
         return {str(s): {"condition": "service_started", "required": True} for s in value}
     if isinstance(value, dict):
         out = {}
         for name, spec in value.items():
+            if spec is not None and not isinstance(spec, dict):
+                raise ComposeParseError(f"{where}.{name} must be a mapping")
             spec = dict(spec or {})
             spec.setdefault("condition", "service_started")
             spec.setdefault("required", True)
@@ -303,7 +313,7 @@ def _build(value: Any) -> Any:
     if isinstance(value, str):
         return {"context": _clean_path(value), "dockerfile": "Dockerfile"}
     if isinstance(value, dict):
-        out = dict(value)
+        out = _without_false(value, ("no_cache", "pull", "privileged"))
         if isinstance(out.get("context"), str) and "://" not in out["context"]:
             out["context"] = _clean_path(out["context"])
         out.setdefault("context", ".")
@@ -317,10 +327,13 @@ def _build(value: Any) -> Any:
     return value
 
 
-def _extra_hosts(value: Any) -> Any:
+def _extra_hosts(value: Any, where: str) -> Any:
     out: dict[str, list[str]] = {}
-    items = value.items() if isinstance(value, dict) else (re.split(r"[=:]", str(i), maxsplit=1) for i in (value or []))
-    for host, ip in items:
+    items = list(value.items()) if isinstance(value, dict) else [re.split(r"[=:]", str(i), maxsplit=1) for i in value]
+    for item in items:
+        if len(item) != 2:
+            raise ComposeParseError(f"{where}: `{item[0]}` is not host:address")
+        host, ip = item
         ips = ip if isinstance(ip, list) else [ip]
         out.setdefault(str(host), []).extend(str(i) for i in ips)
     return {h: sorted(ips) for h, ips in out.items()}
@@ -349,7 +362,7 @@ def _deploy(value: Any) -> Any:
                 if "memory" in section:
                     section["memory"] = _bytes(section["memory"])
                 if "cpus" in section:
-                    section["cpus"] = go_string(section["cpus"])
+                    section["cpus"] = _cpus(section["cpus"])
                 if isinstance(section.get("devices"), list):
                     section["devices"] = [_device_count(d) for d in section["devices"]]
                 res[part] = section
@@ -357,11 +370,39 @@ def _deploy(value: Any) -> Any:
     return out
 
 
+def _cpus(value: Any) -> Any:
+    """A CPU count is a number to compose (`'0.50'` is 0.5); a `${VAR}` stays as written."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return value
+
+
+def _without_false(value: dict[str, Any], flags: tuple[str, ...]) -> dict[str, Any]:
+    """Compose prints these flags only when true: `false` and absent are one setting."""
+    return {k: v for k, v in value.items() if not (v is False and k in flags)}
+
+
+def _networks(value: Any, where: str) -> Any:
+    if isinstance(value, list):
+        return {str(n): {} for n in value}
+    out = {}
+    for name, spec in value.items():
+        if spec is not None and not isinstance(spec, dict):
+            raise ComposeParseError(f"{where}.{name} must be a mapping")
+        out[str(name)] = _prune(spec or {}, keep_none=False)
+    return out
+
+
 def _ref(value: Any) -> Any:
     return {"source": value} if isinstance(value, str) else value
 
 
-_SERVICE_FIELDS = {
+_SERVICE_FIELDS: dict[str, Callable[..., Any]] = {
     "environment": _kv_map,
     "labels": lambda v: _kv_map(v, none_as=""),
     "annotations": lambda v: _kv_map(v, none_as=""),
@@ -369,45 +410,79 @@ _SERVICE_FIELDS = {
     "command": _words,
     "entrypoint": _words,
     "healthcheck": _healthcheck,
-    "depends_on": _depends_on,
     "build": _build,
     "deploy": _deploy,
-    "extra_hosts": _extra_hosts,
     "stop_grace_period": _duration,
     "mem_limit": _bytes,
     "mem_reservation": _bytes,
     "memswap_limit": _bytes,
     "shm_size": _bytes,
-    "expose": lambda v: [go_string(p) for p in _as_list(v)] if isinstance(_as_list(v), list) else v,
+    "cpus": _cpus,
+    "expose": lambda v: [go_string(p) for p in _as_list(v)],
     "dns": _as_list,
     "dns_search": _as_list,
     "tmpfs": _as_list,
-    "env_file": lambda v: [e if isinstance(e, dict) else {"path": e, "required": True} for e in _as_list(v)]
-    if isinstance(_as_list(v), list) else v,
-    "secrets": lambda v: [_ref(s) for s in v] if isinstance(v, list) else v,
-    "configs": lambda v: [_ref(s) for s in v] if isinstance(v, list) else v,
-    "networks": lambda v: {str(n): {} for n in v} if isinstance(v, list) else
-    {str(k): (spec or {}) for k, spec in v.items()} if isinstance(v, dict) else v,
-    "ports": lambda v: [p for item in v for p in _port(item)] if isinstance(v, list) else v,
-    "volumes": lambda v: [_volume(item) for item in v] if isinstance(v, list) else v,
+    "env_file": lambda v: [e if isinstance(e, dict) else {"path": e, "required": True} for e in _as_list(v)],
+    "secrets": lambda v: [_ref(s) for s in v],
+    "configs": lambda v: [_ref(s) for s in v],
+    "ports": lambda v: [p for item in v for p in _port(item)],
+    "volumes": lambda v: [_volume(item) for item in v],
+}
+# Fields whose fix needs the place, for its error messages.
+_PLACED_FIELDS: dict[str, Callable[[Any, str], Any]] = {
+    "depends_on": _depends_on,
+    "extra_hosts": _extra_hosts,
+    "networks": _networks,
 }
 
+# What compose accepts for a field (null aside); anything else it refuses, and so do we.
+_MAP, _LIST, _TEXT, _NUMBER = (dict,), (list,), (str,), (int, float)
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(["environment", "labels", "annotations", "sysctls", "depends_on", "extra_hosts", "networks"],
+                    _MAP + _LIST),
+    **dict.fromkeys(["command", "entrypoint", "dns", "dns_search", "tmpfs", "env_file"], _TEXT + _LIST),
+    **dict.fromkeys(["healthcheck", "deploy", "logging"], _MAP),
+    **dict.fromkeys(["secrets", "configs", "ports", "volumes"], _LIST),
+    **dict.fromkeys(["stop_grace_period", "mem_limit", "mem_reservation", "memswap_limit", "shm_size", "cpus"],
+                    _TEXT + _NUMBER),
+    "build": _TEXT + _MAP,
+    "expose": _LIST + _TEXT + _NUMBER,
+}
+_TYPE_NAMES = {dict: "mapping", list: "list", str: "string", int: "number", float: "number"}
+
+# Service flags compose prints only when true (`init` and `attach` it prints either way).
+_FLAGS = ("privileged", "read_only", "stdin_open", "tty", "oom_kill_disable", "use_api_socket")
 # Maps whose keys are names: an entry with no settings is still an entry.
 _NAMED = {("volumes",), ("networks",), ("secrets",), ("configs",), ("services",)}
 
 
-def normalize_service(service: Any) -> Any:
+def normalize_service(service: Any, where: str = "service") -> Any:
     if not isinstance(service, dict):
         return service
     out = {}
-    for key, value in service.items():
+    for key, value in _without_false(service, _FLAGS).items():
         if key == "x-drift":
             continue
-        fix = _SERVICE_FIELDS.get(key)
-        out[key] = fix(value) if fix else value
+        key = str(key)
+        allowed = _FIELD_TYPES.get(key)
+        if value is not None and allowed and (not isinstance(value, allowed) or isinstance(value, bool)):
+            kinds = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in allowed))
+            raise ComposeParseError(f"{where}.{key} must be a {kinds}")
+        if value is None:
+            out[key] = None
+        elif key in _PLACED_FIELDS:
+            out[key] = _PLACED_FIELDS[key](value, f"{where}.{key}")
+        else:
+            fix = _SERVICE_FIELDS.get(key)
+            out[key] = fix(value) if fix else value
     if isinstance(out.get("logging"), dict) and isinstance(out["logging"].get("options"), dict):
         out["logging"] = {**out["logging"], "options": _kv_map(out["logging"]["options"])}
-    return _prune(out, keep_none=False)
+    # The entries of a name-keyed map are kept with no settings: `networks: [edge]` names one.
+    networks = out.pop("networks", None)
+    out = _prune(out, keep_none=False)
+    if networks and networks != {"default": {}}:  # the default network is what no `networks:` means
+        out["networks"] = networks
+    return out
 
 
 def _prune(value: Any, *, keep_none: bool) -> Any:
@@ -415,11 +490,10 @@ def _prune(value: Any, *, keep_none: bool) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            keep = keep_none or k == "environment"
             v = _prune(v, keep_none=(k in ("environment", "args")))
             if v is None and not keep_none:
                 continue
-            if isinstance(v, (dict, list)) and not v and k not in ("networks_named",):
+            if isinstance(v, (dict, list)) and not v:
                 continue
             out[k] = v
         return out
@@ -428,17 +502,38 @@ def _prune(value: Any, *, keep_none: bool) -> Any:
     return value
 
 
+# Top-level entries' flags compose prints only when true.
+_ENTRY_FLAGS = ("external", "internal", "attachable")
+
+
 def normalize(doc: dict[str, Any]) -> dict[str, Any]:
-    """The whole file in compose's canonical spelling (idempotent: normalize(normalize(d)) == normalize(d))."""
+    """The whole file in compose's canonical spelling (idempotent: normalize(normalize(d)) == normalize(d)).
+
+    Raises ComposeParseError for what compose would refuse, naming the place.
+    """
+    try:
+        return _normalize(doc)
+    except ComposeParseError:
+        raise
+    except RecursionError:
+        raise ComposeParseError("an anchor's value holds an alias of itself (a cycle compose refuses)") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # A shape no guard above foresaw: still one line about the file, not a traceback.
+        raise ComposeParseError(f"a value compose would not read ({type(exc).__name__}: {exc})") from None
+
+
+def _normalize(doc: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if key in ("version", "x-drift"):
             continue  # `version` is obsolete and ignored by compose; x-drift is ours
         if key == "services" and isinstance(value, dict):
-            out[key] = {str(name): normalize_service(svc) for name, svc in value.items()}
+            out[key] = {str(name): normalize_service(svc, f"services.{name}") for name, svc in value.items()}
         elif (key,) in _NAMED and isinstance(value, dict):
-            out[key] = {str(name): _prune(spec, keep_none=False) if isinstance(spec, dict) else {}
-                        for name, spec in value.items()}
+            entries = {str(name): _prune(_without_false(spec, _ENTRY_FLAGS), keep_none=False) if isinstance(spec, dict) else {}
+                       for name, spec in value.items()}
+            if entries:  # `volumes: {}` declares nothing
+                out[key] = entries
         elif value is not None and value != {} and value != []:
             out[key] = value
     return out
@@ -446,16 +541,28 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
 
 def drift_ignores(doc: dict[str, Any]) -> list[str]:
     """Pointer globs from `x-drift: {ignore: [...]}` at the top (absolute) or on a service (relative to it)."""
-    globs: list[str] = []
-    top = doc.get("x-drift")
-    if isinstance(top, dict):
-        globs += [("/" + g.lstrip("/")) for g in top.get("ignore") or [] if isinstance(g, str)]
-    for name, svc in (doc.get("services") or {}).items():
+    globs = ["/" + g.lstrip("/") for g in _ignore_globs(doc.get("x-drift"), "x-drift")]
+    services = doc.get("services")
+    for name, svc in (services.items() if isinstance(services, dict) else ()):
+        base = "/services/" + escape_token(str(name))
         ext = svc.get("x-drift") if isinstance(svc, dict) else None
-        if isinstance(ext, dict):
-            base = "/services/" + escape_token(str(name))
-            globs += [base + "/" + g.lstrip("/") for g in ext.get("ignore") or [] if isinstance(g, str)]
+        globs += [base + "/" + g.lstrip("/") for g in _ignore_globs(ext, f"services.{name}.x-drift")]
     return globs
+
+
+def _ignore_globs(ext: Any, where: str) -> list[str]:
+    if ext is None:
+        return []
+    if not isinstance(ext, dict):
+        raise ComposeParseError(f"{where} must be a mapping (`ignore: [pointer globs]`)")
+    ignore = ext.get("ignore")
+    if ignore is None:
+        return []
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    if not isinstance(ignore, list) or not all(isinstance(g, str) for g in ignore):
+        raise ComposeParseError(f"{where}.ignore must be a list of pointer globs")
+    return ignore
 
 
 # --- walking two documents together -------------------------------------------------
@@ -464,15 +571,58 @@ def escape_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _presence_only(key: str, a: Any, b: Any) -> bool:
-    """Secrets live on the host, never in git: such a key is compared by presence alone."""
-    return is_secret_name(key) or _has_token(a) or _has_token(b)
+def _holds_secret(path: tuple[str, ...], a: Any, b: Any) -> bool:
+    """Secrets live on the host, never in git: such a value is compared by presence alone.
+
+    A redacted value is one wherever it stands. A name says a value is secret only for a
+    variable of an environment-like map (`HF_TOKEN` under `environment`); a section, a service
+    or any other key named like a secret (`secrets:`, `livekit-token-server`) holds plain settings.
+    """
+    if _has_token(a) or _has_token(b):
+        return True
+    scalars = not isinstance(a, (dict, list)) and not isinstance(b, (dict, list))
+    return scalars and _is_variable(path) and is_secret_name(path[-1])
+
+
+# (position, section) of the maps whose keys are variable names, within a service or a
+# top-level volume or network: `services/<name>/environment/<VAR>`, `services/<name>/build/args/<VAR>`.
+_VARIABLE_MAPS = {
+    ("services", 4): {("environment",), ("labels",), ("annotations",)},
+    ("services", 5): {("build", "args"), ("build", "labels"), ("logging", "options")},
+    ("volumes", 4): {("driver_opts",), ("labels",)},
+    ("networks", 4): {("driver_opts",), ("labels",)},
+}
+
+
+def _is_variable(path: tuple[str, ...]) -> bool:
+    maps = _VARIABLE_MAPS.get((path[0], len(path)))
+    return maps is not None and path[2:-1] in maps
 
 
 def _has_token(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(TOKEN_RE.search(value))
-    return False
+    # Both spellings: the captured `<redacted sha256:…>` and the `<redacted>` compare() puts for it.
+    return isinstance(value, str) and ("<redacted>" in value or bool(TOKEN_RE.search(value)))
+
+
+def _by_key(path: tuple[str, ...]) -> bool:
+    """Whether a mapping added or removed at `path` is reported key by key, or as one entry.
+
+    Settings blocks go key by key, so that routes and ignores can name one key; an entry of a
+    map keyed by names (a service, a volume, a dependency, a service's network) is one thing.
+    """
+    if len(path) == 1:
+        return (path[0],) in _NAMED
+    if len(path) == 2:
+        return False
+    return not (len(path) == 4 and path[0] == "services" and path[2] in ("depends_on", "networks"))
+
+
+def _implicit(path: tuple[str, ...]) -> Any:
+    """What compose takes for a key left out, where that is not nothing: a service without
+    `networks:` is on the default network (so `[default, edge]` against none adds `edge` only)."""
+    if len(path) == 3 and path[0] == "services" and path[2] == "networks":
+        return {"default": {}}
+    return None
 
 
 def walk(a: Any, b: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any, Any]]:
@@ -480,19 +630,21 @@ def walk(a: Any, b: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
             here = path + (str(key),)
-            if key not in b:
-                if isinstance(a[key], dict) and len(here) > 2:
+            implicit = _implicit(here) if key not in a or key not in b else None
+            if implicit is not None:
+                if a.get(key, implicit) != b.get(key, implicit):
+                    yield from walk(a.get(key, implicit), b.get(key, implicit), here)
+            elif key not in b:
+                if isinstance(a[key], dict) and _by_key(here):
                     yield from walk(a[key], {}, here)
                 else:
                     yield here, "removed", a[key], None
             elif key not in a:
-                # An added settings block counts key by key, so routes and ignores can name
-                # one key; a whole added service or volume stays one divergence.
-                if isinstance(b[key], dict) and len(here) > 2:
+                if isinstance(b[key], dict) and _by_key(here):
                     yield from walk({}, b[key], here)
                 else:
                     yield here, "added", None, b[key]
-            elif a[key] != b[key] and not _presence_only(str(key), a[key], b[key]):
+            elif a[key] != b[key] and not _holds_secret(here, a[key], b[key]):
                 yield from walk(a[key], b[key], here)
         return
     yield path, "changed", a, b
@@ -500,71 +652,3 @@ def walk(a: Any, b: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str
 
 def pointer(path: tuple[str, ...]) -> str:
     return "".join("/" + escape_token(p) for p in path)
-
-
-def _child_indent(text: str, pos: int) -> int | None:
-    """Indentation of the first line with content after `pos` (where a block's children sit)."""
-    while True:
-        nl = text.find("\n", pos)
-        if nl < 0:
-            return None
-        line_end = text.find("\n", nl + 1)
-        line = text[nl + 1 : line_end if line_end >= 0 else len(text)]
-        stripped = line.lstrip(" ")
-        if stripped and not stripped.startswith("#"):
-            return len(line) - len(stripped)
-        pos = nl + 1
-
-
-def _find_key(text: str, token: str, indent: int, pos: int) -> int | None:
-    """Offset of the line where `token` is a key at exactly `indent` spaces, after `pos`."""
-    best = None
-    pad = "\n" + " " * indent
-    for spelling in (token, f"- {token}", f'"{token}"', f"'{token}'", f'- "{token}"'):
-        needle = pad + spelling
-        # Other spellings only matter before the best match so far: bound the scan there.
-        limit = len(text) if best is None else best
-        at = text.find(needle, pos, limit)
-        while at >= 0:
-            rest = text[at + len(needle) : at + len(needle) + 3].lstrip(" \t")
-            if rest[:1] in (":", "=") or rest == "":
-                break
-            at = text.find(needle, at + 1, limit)
-        if at >= 0:
-            best = at
-    return None if best is None else best + 1
-
-
-@lru_cache(maxsize=4)
-def _prepared(text: str) -> tuple[str, list[int]]:
-    """The text behind a newline (so every key line follows one) and where its top-level lines are."""
-    text = "\n" + text
-    return text, [m.start() for m in re.finditer(r"\n(?=[^ \t\n#])", text)]
-
-
-def locate_line(text: str, path: tuple[str, ...]) -> int | None:
-    """Best-effort line of a key path in block-style YAML (for evidence, not for meaning).
-
-    Each key is looked for at the indentation of its parent's children, with `str.find`, so a
-    20,000-line file costs a few scans per divergence. Flow style and anchors are not followed;
-    the nearest enclosing key that was found is returned instead.
-    """
-    text, top_level = _prepared(text)
-    pos, found, parent_indent = 0, None, -1
-    for token in path:
-        indent = 0 if found is None else _child_indent(text, pos)
-        if indent is None or indent <= parent_indent:
-            return found
-        at = _find_key(text, token, indent, pos)
-        if at is None:
-            return found
-        # A line no deeper than the parent between the two means the key is in another block.
-        if parent_indent == 0:
-            left = bisect.bisect_right(top_level, pos) < bisect.bisect_left(top_level, at - 1)
-        else:
-            left = re.search(r"\n {0,%d}[^ \n#]" % parent_indent, text[pos + 1 : at]) is not None
-        if left:
-            return found
-        found = text.count("\n", 0, at)
-        parent_indent, pos = indent, at
-    return found

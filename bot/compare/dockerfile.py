@@ -1,7 +1,8 @@
 """Dockerfiles instruction by instruction (parsed by dockerfile-parse, not by regexes).
 
 Continuation lines, repeated blanks and comments are cosmetic; the exec-form JSON of
-CMD/ENTRYPOINT/RUN is compared as a list so that `["a","b"]` and `["a", "b"]` agree.
+CMD/ENTRYPOINT/RUN is compared as a list so that `["a","b"]` and `["a", "b"]` agree. A heredoc
+(`RUN <<EOF` … `EOF`) is one instruction with its body, as BuildKit reads it.
 """
 from __future__ import annotations
 
@@ -16,40 +17,82 @@ from bot.capture.redact import TOKEN_RE, is_secret_name
 @dataclass(frozen=True)
 class Instruction:
     keyword: str
-    text: str  # the instruction as a person would write it on one line
+    text: str  # the instruction as a person would write it on one line (a heredoc's body follows it)
     key: str  # what two instructions are compared by
     line: int  # 1-based first line
+
+
+# `<redacted sha256:…>` holds a space; the masks below read a value up to a space.
+_REDACTED = "<redacted>"
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)=(\"[^\"]*\"|'[^']*'|\S*)")
+
+
+def _secret(name: str, value: str) -> bool:
+    return is_secret_name(name) or _REDACTED in value
 
 
 def _canonical(keyword: str, value: str) -> str:
     value = " ".join(value.split())
     if keyword in ("CMD", "ENTRYPOINT", "RUN", "SHELL", "COPY", "ADD", "VOLUME") and value.startswith("["):
         try:
-            return json.dumps(json.loads(value))
+            return f"{keyword} {json.dumps(json.loads(value))}"
         except ValueError:
             pass
     if keyword in ("ENV", "ARG", "LABEL"):
         # A secret's value lives on the host; the instruction is compared with the value masked.
-        def mask(m: re.Match[str]) -> str:
-            name, val = m.group(1), m.group(2)
-            return f"{name}=<secret>" if is_secret_name(name) or TOKEN_RE.search(val) else m.group(0)
+        value = TOKEN_RE.sub(_REDACTED, value)
 
-        value = re.sub(r"([A-Za-z_][A-Za-z0-9_.\-]*)=(\"[^\"]*\"|'[^']*'|\S*)", mask, value)
+        def mask(m: re.Match[str]) -> str:
+            return f"{m.group(1)}=<secret>" if _secret(m.group(1), m.group(2)) else m.group(0)
+
+        value = _ASSIGNMENT.sub(mask, value)
         if keyword == "ENV" and "=" not in value.split(" ", 1)[0]:
             name, _, val = value.partition(" ")
-            value = f"{name}=<secret>" if is_secret_name(name) or TOKEN_RE.search(val) else f"{name}={val}"
+            value = f"{name}=<secret>" if _secret(name, val) else f"{name}={val}"
     return f"{keyword} {value}"
+
+
+# `<<EOF`, `<<-EOF`, `<<"EOF"`: a heredoc whose body follows the instruction (BuildKit's syntax).
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_HEREDOC_KEYWORDS = ("RUN", "COPY", "ADD")
+
+
+def _heredoc_end(lines: list[str], keyword: str, value: str, after: int) -> int:
+    """The index of the last line of the heredoc bodies that follow line index `after`, or `after`."""
+    if keyword not in _HEREDOC_KEYWORDS or "<<" not in value:
+        return after
+    end = after
+    for m in _HEREDOC.finditer(value):
+        strip_tabs, word = m.group(1) == "-", m.group(3)
+        n = end + 1
+        while n < len(lines) and (lines[n].lstrip("\t") if strip_tabs else lines[n]).rstrip("\r") != word:
+            n += 1
+        if n >= len(lines):
+            return end  # an unclosed heredoc: what follows stays instructions, as the parser read them
+        end = n
+    return end
 
 
 def parse_dockerfile(text: str) -> list[Instruction]:
     from dockerfile_parse import DockerfileParser  # a pure-Python parser, cheap to import
 
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode()), env_replace=False)
+    lines = text.split("\n")
     out = []
+    body_end = -1  # the parser reads heredoc bodies as instructions of their own: skip them
     for item in parser.structure:
+        if item["startline"] <= body_end:
+            continue
         keyword = item["instruction"].upper()
         if keyword == "COMMENT":
             continue
         value = item["value"]
-        out.append(Instruction(keyword, f"{keyword} {' '.join(value.split())}", _canonical(keyword, value), item["startline"] + 1))
+        text_one_line = f"{keyword} {' '.join(value.split())}"
+        body_end = _heredoc_end(lines, keyword, value, item["endline"])
+        if body_end > item["endline"]:
+            body = [line.rstrip("\r") for line in lines[item["endline"] + 1 : body_end + 1]]
+            heredoc = "\n".join([text_one_line, *body])
+            out.append(Instruction(keyword, heredoc, f"{_canonical(keyword, value)}\n" + "\n".join(body), item["startline"] + 1))
+        else:
+            out.append(Instruction(keyword, text_one_line, _canonical(keyword, value), item["startline"] + 1))
     return out

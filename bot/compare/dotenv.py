@@ -21,42 +21,59 @@ class EnvEntry:
     line: int
 
 
-def _unquote(raw: str, line: int) -> str:
-    raw = raw.strip()
-    if raw[:1] == "'":
-        end = raw.find("'", 1)
-        if end < 0:
-            raise DotenvError("a single-quoted value is not closed", line)
-        return raw[1:end]
-    if raw[:1] == '"':
-        out, i = [], 1
+def _quoted(lines: list[str], n: int, raw: str) -> tuple[str, int]:
+    """The value of `raw` (starting with its quote, on line index `n`) and the index of its last line.
+
+    As compose reads it: up to the closing quote, across lines; `\\` escapes the quote in
+    both kinds, and the usual escapes are read inside double quotes only.
+    """
+    quote, out, escaped, i, last = raw[0], [], False, 1, n
+    while True:
         while i < len(raw):
             c = raw[i]
-            if c == "\\" and i + 1 < len(raw):
-                out.append(_ESCAPES.get(raw[i + 1], "\\" + raw[i + 1]))
-                i += 2
-                continue
-            if c == '"':
-                return "".join(out)
-            out.append(c)
             i += 1
-        raise DotenvError("a double-quoted value is not closed", line)
-    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+            if escaped:
+                escaped = False
+                if c == quote:
+                    out.append(c)
+                else:
+                    out.append(_ESCAPES.get(c, "\\" + c) if quote == '"' else "\\" + c)
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                return "".join(out), last
+            else:
+                out.append(c)
+        last += 1
+        if last >= len(lines):
+            kind = "double" if quote == '"' else "single"
+            raise DotenvError(f"a {kind}-quoted value is not closed", n + 1)
+        raw += "\n" + lines[last]
 
 
 def parse_dotenv(text: str) -> dict[str, EnvEntry]:
     """Keys in file order; a key set twice keeps its last value, as compose does."""
     entries: dict[str, EnvEntry] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
+    lines = text.replace("\r\n", "\n").split("\n")
+    n = 0
+    while n < len(lines):
+        line, number = lines[n], n + 1
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
+            n += 1
             continue
         m = _LINE.match(line)
         if not m:
             shown = stripped if len(stripped) <= 40 else stripped[:37] + "..."
-            raise DotenvError(f"`{shown}` is not KEY=value", n)
-        key = m.group("key")
-        value = _unquote(m.group("value") or "", n) if m.group("eq") else None
+            raise DotenvError(f"`{shown}` is not KEY=value", number)
+        key, value = m.group("key"), None
+        if m.group("eq"):
+            raw = (m.group("value") or "").strip()
+            if raw[:1] in ("'", '"'):
+                value, n = _quoted(lines, n, raw)
+            else:
+                value = re.split(r"\s+#", raw, maxsplit=1)[0].strip()
         entries.pop(key, None)
-        entries[key] = EnvEntry(key, value, n)
+        entries[key] = EnvEntry(key, value, number)
+        n += 1
     return entries

@@ -6,6 +6,7 @@ true and `2026-04-24` is a date. Compose (Go, yaml.v3) reads all three as string
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -15,15 +16,43 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self._checked: set[int] = set()
+
+    def flatten_mapping(self, node: Any) -> None:
+        # Every mapping passes here before its merge keys are folded in, and only then can a key
+        # given twice be told from a key a merge brings in.
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            _refuse_duplicate_keys(node)
+        super().flatten_mapping(node)
+
+
+def _refuse_duplicate_keys(node: Any) -> None:
+    """yaml.v3 refuses a mapping that names a key twice (`<<` included), so compose does too."""
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    if len(keys) == len(set(keys)):
+        return
+    first: dict[str, Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in first:
+            line = first[key_node.value].start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f'mapping key "{key_node.value}" already defined at line {line}', key_node.start_mark)
+        first[key_node.value] = key_node
 
 
 Yaml12Loader.yaml_implicit_resolvers = {}
 # What compose's YAML reader (Go yaml.v3) takes for a number: underscores are dropped first,
 # then Go's base-prefix rules apply (0x, 0o, 0b, and 0777 as octal); what is not an integer
 # but reads as a float (08, 1e3) is a float.
-_INT = r"^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$"
-_FLOAT = r"^(?:[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9_]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+# A base prefix needs a digit after it (`0x_` is a string for Go); a float needs a digit too.
+_INT = r"^[-+]?(?:0[xX]_*[0-9a-fA-F][0-9a-fA-F_]*|0[oO]_*[0-7][0-7_]*|0[bB]_*[01][01_]*|[0-9][0-9_]*)$"
+_FLOAT = (r"^(?:[-+]?(?:\.[0-9_]*[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?_*[0-9][0-9_]*)?"
+          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 for first, pattern, tag in [
     (list("tTfF"), r"^(?:true|True|TRUE|false|False|FALSE)$", "tag:yaml.org,2002:bool"),
     (list("-+0123456789"), _INT, "tag:yaml.org,2002:int"),
@@ -34,28 +63,49 @@ for first, pattern, tag in [
     Yaml12Loader.add_implicit_resolver(tag, re.compile(pattern), first)
 
 
-def _int_like_go(loader: Any, node: Any) -> int | float:
-    text = loader.construct_scalar(node).replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
+_GO_INT_RANGE = range(-(2**63), 2**64)  # what ParseInt or ParseUint take; beyond it Go tries a float
+
+
+def _number(loader: Any, node: Any, read: Any) -> Any:
+    text = loader.construct_scalar(node)
+    try:
+        return read(text.replace("_", ""), text)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read `{text}` as a number", node.start_mark) from None
+
+
+def _int_from_go(plain: str, written: str) -> int | float | str:
+    sign = -1 if plain.startswith("-") else 1
+    digits = plain.lstrip("+-")
     prefixes = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
     if digits[:2] in prefixes:
-        return sign * int(digits[2:], prefixes[digits[:2]])
-    if len(digits) > 1 and digits.startswith("0"):
-        if all(c in "01234567" for c in digits):
-            return sign * int(digits, 8)
+        value = sign * int(digits[2:], prefixes[digits[:2]])
+        return value if value in _GO_INT_RANGE else written  # too large for Go: the string as written
+    if len(digits) > 1 and digits.startswith("0") and all(c in "01234567" for c in digits):
+        value = sign * int(digits, 8)
+    elif len(digits) > 1 and digits.startswith("0"):
         return sign * float(digits)  # 08: not an integer for Go, but a float
-    return sign * int(digits)
+    else:
+        value = sign * int(digits)
+    return value if value in _GO_INT_RANGE else sign * float(digits)
 
 
-def _float_like_go(loader: Any, node: Any) -> float:
-    text = loader.construct_scalar(node).replace("_", "")
-    lowered = text.lower()
+def _float_from_go(plain: str, written: str) -> float | str:
+    lowered = plain.lower()
     if lowered.endswith("inf"):
         return float("-inf") if lowered.startswith("-") else float("inf")
     if lowered.endswith("nan"):
         return float("nan")
-    return float(text)
+    value = float(plain)
+    return written if math.isinf(value) else value  # out of range (1e999): Go keeps the string
+
+
+def _int_like_go(loader: Any, node: Any) -> int | float | str:
+    return _number(loader, node, _int_from_go)
+
+
+def _float_like_go(loader: Any, node: Any) -> float | str:
+    return _number(loader, node, _float_from_go)
 
 
 Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int_like_go)
@@ -66,7 +116,7 @@ class YamlError(ValueError):
     """Malformed YAML, with the place: `line L, column C: what`."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        self.line, self.column = line, column
+        self.message, self.line, self.column = message, line, column
         where = f"line {line}, column {column}: " if line is not None else ""
         super().__init__(where + message)
 
@@ -82,3 +132,5 @@ def load_yaml(text: str) -> Any:
         raise YamlError(what, mark.line + 1, mark.column + 1) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise YamlError("the document is nested too deeply to be read") from None
