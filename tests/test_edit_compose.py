@@ -745,3 +745,11 @@ def test_a_compose_file_added_live_reaches_main_with_references_not_redactions()
     assert SECRET not in text
     assert "<redacted" not in text
     assert "${OPENAI_API_KEY}" in text
+
+
+def test_a_network_added_live_where_main_names_none_brings_the_whole_list_so_default_stays():
+    main = "services:\n  app:\n    image: a\n"
+    live = "services:\n  app:\n    image: a\n    networks: [default, edge]\nnetworks:\n  edge: {}\n"
+    out = carry(main, live)
+    assert "networks: [default, edge]" in out
+    assert left(out, live) == set()

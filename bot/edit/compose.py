@@ -377,6 +377,10 @@ def apply_compose(base_text: str, live_text: str, divergences: Iterable[Divergen
         keys = pointer_keys(d.pointer)
         if not keys:
             continue
+        if len(keys) == 4 and keys[0] == "services" and keys[2] == "networks" and not _lookup(base, keys[:3])[0]:
+            # Without `networks:` a service is on `default`; naming one network takes it off that,
+            # so the host's whole list comes along rather than the one entry.
+            keys = keys[:3]
         if d.kind == "removed":
             _remove(base, live, keys)
             continue
