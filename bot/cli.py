@@ -407,42 +407,24 @@ def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="the entry's date (default: today, UTC)")
 @click.option("--slug", "slug", metavar="TEXT", help="the page name's tail (default: bring-up)")
 @click.option("--architecture", is_flag=True, help="also write the stack's architecture page")
+@click.option("--pr", "pull_request", is_flag=True, help="put the pages into a pull request instead of the working tree")
 @_guard
-def handover(date: str | None, slug: str | None, architecture: bool, **kwargs: Any) -> int:
+def handover(date: str | None, slug: str | None, architecture: bool, pull_request: bool, **kwargs: Any) -> int:
     """Write the handover page (and the architecture page, the changelog entry) and update meta.json."""
-    import datetime
-
-    from bot.docs_meta import meta_updates
-    from bot.gates import issue_names
-    from bot.handover import handover_pages
-    from bot.reconcile import github_access, observe
+    from bot.handover_run import handover_files
 
     inputs = Inputs(**kwargs)
     config, snapshot = _config_and_snapshot(inputs)
-    access = github_access(config)
-    pulls: Any = ()
-    issues: Any = None
-    if access is None:
-        report = _local_report(inputs, config, snapshot)
-    else:
-        run = observe(config, inputs.repo, snapshot, access, instance=inputs.instance)
-        report, pulls = run.report, run.state.pulls
-        numbers = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
-        issues = {n: run.github.issue(n) for n in sorted(numbers)}  # type: ignore[attr-defined]
-    templates = config.extra.get("templates")
-    pages = handover_pages(report, config, date=date or datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
-                           slug=slug, pulls=pulls, issues=issues, architecture=architecture,
-                           live={f.repo_path: f.text for f in snapshot.files if f.text is not None},
-                           templates=str(config.root / templates) if templates else None)
+    files, day, name = handover_files(config, inputs.repo, snapshot, date=date, slug=slug, architecture=architecture,
+                                      instance=inputs.instance, local_report=lambda: _local_report(inputs, config, snapshot))
+    if pull_request:
+        from bot.reconcile import handover_pull_request
 
-    def read(path: str) -> str | None:
-        target = inputs.repo / path
-        return target.read_text(encoding="utf-8") if target.is_file() else None
-
-    files = {**pages, **meta_updates(pages, config.docs, read)}
+        click.echo(handover_pull_request(config, inputs.repo, files, day, name))
+        return EXIT_OK
     for path, text in files.items():
         target = inputs.repo / path
-        if read(path) == text:
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
             click.echo(f"unchanged {path}")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)

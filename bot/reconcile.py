@@ -370,35 +370,51 @@ def _keep_research_linked(gh: Any, mega: Any, subs: list, research: dict[str, in
 MIGRATION_BRANCH = "drift/docs-migration"
 
 
-def migration_pull_request(config: Config, repo: Path, files: dict[str, str | None]) -> str:
-    """One pull request adding the migrated pages and removing the legacy files; run again, it
-    only updates that same pull request."""
+def docs_pull_request(config: Config, repo: Path, files: dict[str, str | None], *, branch: str, title: str,
+                      body: str) -> str:
+    """One pull request carrying `files` (None: deleted) on `branch`, made from current main.
+    Run again with the same files, it changes nothing; with other files, it updates that PR."""
     from bot.adapters.git import blob_sha
     from bot.adapters.github import GitHub
     from bot.errors import DriftError
-    from bot.gates import issue_names
 
     access = github_access(config)
     if access is None:
-        raise DriftError("--pr needs GitHub: set GITHUB_TOKEN")
+        raise DriftError("a docs pull request needs GitHub: set GITHUB_TOKEN")
     git = Git(repo, config.remote, access.token)
     base, branches = git.sync(config.base, BRANCH_PREFIX)
     github = GitHub(access.token, access.repository, access.api_url)
-    branch = branches.get(MIGRATION_BRANCH)
+    current = branches.get(branch)
     desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
-    child = next((n for n in ("R-12",) if n in issue_names(config)), None)
-    refs = f"Refs #{issue_names(config)[child]}\n" if child else ""
-    title = "docs: migrate the legacy deployment docs into the docs site"
-    body = (f"{refs}\nMoves {', '.join(f'`{p}`' for p, t in files.items() if t is None)} into MDX pages of the docs site "
-            "(escaped for MDX, links rewritten, secret values redacted) and lists them in `meta.json`.\n")
-    if branch is not None and branch.parent == base and branch.changes == desired:
-        number = github.find_open_pull(MIGRATION_BRANCH)
+    if current is not None and current.parent == base and current.changes == desired:
+        number = github.find_open_pull(branch)
         if number is not None:
             return f"nothing to do: #{number} already carries these pages"
-    commit = git.commit(base, files, title + "\n\n" + refs, author(config))
-    git.push(commit, MIGRATION_BRANCH, branch.head if branch else None)
-    number = github.find_open_pull(MIGRATION_BRANCH)
+    commit = git.commit(base, files, title + "\n\n" + body, author(config))
+    git.push(commit, branch, current.head if current else None)
+    number = github.find_open_pull(branch)
     if number is not None:
         github.update_pull(number, title, body)
-        return f"updated #{number} ({MIGRATION_BRANCH})"
-    return f"opened #{github.create_pull(MIGRATION_BRANCH, config.base, title, body)} ({MIGRATION_BRANCH})"
+        return f"updated #{number} ({branch})"
+    return f"opened #{github.create_pull(branch, config.base, title, body)} ({branch})"
+
+
+def migration_pull_request(config: Config, repo: Path, files: dict[str, str | None]) -> str:
+    """The pages added and the legacy files removed, in one pull request for R-12."""
+    from bot.gates import issue_names
+
+    names = issue_names(config)
+    refs = f"Refs #{names['R-12']}\n" if "R-12" in names else ""
+    removed = ", ".join(f"`{p}`" for p, t in files.items() if t is None)
+    body = (f"{refs}\nMoves {removed} into MDX pages of the docs site (escaped for MDX, links rewritten, "
+            "secret values redacted) and lists them in `meta.json`.\n")
+    return docs_pull_request(config, repo, files, branch=MIGRATION_BRANCH,
+                             title="docs: migrate the legacy deployment docs into the docs site", body=body)
+
+
+def handover_pull_request(config: Config, repo: Path, files: dict[str, str], date: str, slug: str) -> str:
+    mega = config.tracker.mega
+    body = ("The handover of the live host, written by drift-bot from the snapshot, the findings and the "
+            "tracker: review it as you would a colleague's page.\n" + (f"\nPart of #{mega}\n" if mega else ""))
+    return docs_pull_request(config, repo, dict(files), branch=f"drift/handover-{date}-{slug}",
+                             title=f"docs: handover {date} ({slug})", body=body)

@@ -43,3 +43,29 @@ def test_a_broken_meta_json_is_named_and_left_alone(checkout: Path) -> None:
     code, out, err = run("handover", "--repo", str(checkout), "--source", "dir:../instance", "--date", "2026-04-25", cwd=checkout)
     assert code == 1 and "meta.json" in err and err.count("\n") == 1
     assert (checkout / OPS / "meta.json").read_text() == "{not json"
+
+
+def test_handover_pr_puts_the_pages_into_one_pull_request(world, tmp_path: Path) -> None:
+    from tests.fakegithub.gitcli import run_git
+    from tests.github_world import REPO
+
+    code, out, err = world.drift("handover", "--date", "2026-04-24", "--slug", "voice-bringup", "--architecture", "--pr")
+    assert (code, err) == (0, ""), err
+    (pull,) = world.pulls()
+    assert pull.pull.head_ref == "drift/handover-2026-04-24-voice-bringup"
+    names = run_git("diff", "--name-only", "main...drift/handover-2026-04-24-voice-bringup", cwd=world.fake.git_path(REPO)).stdout
+    assert f"{OPS}/handover-2026-04-24-voice-bringup.mdx" in names and f"{OPS}/meta.json" in names
+    assert not (world.checkout / OPS).exists()  # the working tree is left alone
+
+
+def test_the_drift_handover_command_answers_with_its_pull_request(world, tmp_path: Path) -> None:
+    from tests.github_world import HUMAN, REPO
+
+    issue = world.fake.add_issue(REPO, "R-0", "x", user=HUMAN)
+    event = tmp_path / "event.json"
+    world.fake.issue_comment_event(REPO, issue.number, HUMAN, "/drift handover", path=event)
+    code, out, err = run("slash", "--event", str(event), "--repo", str(world.checkout), "--source", f"dir:{world.instance}",
+                         env=world.env)
+    assert code == 0, err
+    reply = [c.body for c in world.fake.issue(REPO, issue.number).comments if "drift-bot:reply" in c.body][0]
+    assert "`/drift handover`: opened #" in reply and "(drift/handover-" in reply

@@ -30,6 +30,14 @@ def make_runner(config: Config, repo: Path, access: GitHubAccess, source: str | 
                      f"{sum(f.redactions for f in snap.files)} secret value(s) redacted, kept in `{folder.relative_to(repo)}`."]
             lines += [f"- `{f.repo_path}`: live file {f.live_path} {f.problem}" for f in problems]
             return not problems, "\n".join(lines)
+        if command.name == "handover":
+            from bot.handover_run import handover_files
+            from bot.reconcile import handover_pull_request
+
+            snap = snapshot_now()
+            files, day, name = handover_files(config, repo, snap, date=None, slug=None, architecture=True, instance=None,
+                                              local_report=lambda: observe(config, repo, snap, access).report)
+            return True, f"`/drift handover`: {handover_pull_request(config, repo, files, day, name)}"
         state = observe(config, repo, snapshot_now(), access)
         if command.name == "status":
             return not state.report.errors, render_report(state.report, "markdown")

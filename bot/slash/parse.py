@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("[CHILD …]", "open or update the pull requests (all, or only those of the named children)"),
     "reopen": ("CHILD …", "propose again the fixes of children whose pull request was closed unmerged"),
     "close": ('CHILD --reason "…"', "close a child that needs no pull request (doc-only), recording why in the MEGA"),
+    "handover": ("", "write the handover and architecture pages into a pull request"),
 }
 
 
@@ -76,7 +77,7 @@ def parse_command(body: str | None) -> Command | Unknown | None:
             return Unknown(f"`{_shown(arg)}` is not a child name (like R-4)")
     if name in ("reopen", "close") and not args:
         return Unknown(f"`{name}` needs at least one child, like R-4")
-    if name in ("help", "status", "snapshot", "plan") and args:
+    if name in ("help", "status", "snapshot", "plan", "handover") and args:
         return Unknown(f"`{name}` takes no arguments")
     return Command(name, tuple(dict.fromkeys(a.upper() if a[:2].lower() in ("r-", "rt") else a for a in args)), reason)
 
