@@ -27,8 +27,15 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
     else:
         run = observe(config, repo, snapshot, access, instance=instance)
         report, pulls = run.report, run.state.pulls
+        from bot.errors import DriftError
+
         numbers = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
-        issues = {n: run.github.issue(n) for n in sorted(numbers)}  # type: ignore[attr-defined]
+        issues = {}
+        for number in sorted(numbers):
+            try:
+                issues[number] = run.github.issue(number)  # type: ignore[attr-defined]
+            except DriftError:
+                pass  # an issue that cannot be read: the page claims no state for it
     day = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     templates = config.extra.get("templates")
     pages = handover_pages(report, config, date=day, slug=slug, pulls=pulls, issues=issues, architecture=architecture,
