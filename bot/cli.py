@@ -122,12 +122,20 @@ def main() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), help="folder to write (default: .drift-snapshots/<id>)")
 @click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
 @click.option("--instance", "instance", metavar="NAME", help="one host of `instances:` in .drift.yml")
+@click.option("--verify", "with_probes", is_flag=True, help="also run the `verify:` probes and keep their results in the snapshot")
 @_guard
-def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | None) -> int:
+def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | None, with_probes: bool) -> int:
     """Capture the tracked live files into a snapshot folder (secrets redacted)."""
+    import dataclasses
+
     from bot.capture.manifest import write_snapshot
 
     config, snap = _config_and_snapshot(Inputs(source, None, repo, None, "text", instance))
+    if with_probes:
+        from bot.verify import parse_probes, run_probes
+
+        results = run_probes(parse_probes(config.verify), now=snap.captured_at)
+        snap = dataclasses.replace(snap, verification=tuple(r.to_json() for r in results))
     folder = write_snapshot(snap, out or repo / ".drift-snapshots" / snap.id)
     problems = [f for f in snap.files if f.problem]
     for f in problems:

@@ -15,7 +15,7 @@ CONFIG_NAME = ".drift.yml"
 _TOP_KEYS = {
     "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
     "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks", "slash",
-    "issues",
+    "issues", "verify_closes",
 }
 _CHILD_KEYS = {"issue", "title", "match"}
 _TRACKER_KEYS = {"parent", "mega", "research", "title"}
@@ -272,7 +272,8 @@ def parse_config(text: str, path: Path) -> Config:
         verify=tuple(verify),
         docs=dict(docs),
         instances=tuple(instances),
-        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues") if k in raw},
+        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues", "verify_closes")
+               if k in raw},
     )
 
 

@@ -61,6 +61,7 @@ class Snapshot:
     files: tuple[FileCapture, ...]
     runtime: tuple[ServiceRuntime, ...] = ()
     project: str | None = None
+    verification: tuple[dict[str, Any], ...] = ()  # `drift verify` results taken with the capture
 
     @property
     def id(self) -> str:

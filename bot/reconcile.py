@@ -250,6 +250,8 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
     from bot.gates import issue_names
 
     gated = {n for item, after in run.config.gates.items() for n in (item, *after)}
+    if run.config.extra.get("verify_closes"):
+        gated.add(str(run.config.extra["verify_closes"]))
     names = issue_names(run.config)
     wanted = {c.issue for c in run.config.children if c.issue} | {names[n] for n in gated if n in names}
     for number in sorted(wanted - set(issues)):

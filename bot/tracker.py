@@ -125,14 +125,34 @@ def backlog(report: DiffReport, config: Config, view: TrackerView, previous: Map
     return items
 
 
+def _verification_closure(config: Config, report: DiffReport, view: TrackerView, gates: list[Any],
+                          render: Render) -> Closure | None:
+    """The verification child (`verify_closes:`) once every probe passed and its gate is open."""
+    from bot.gates import issue_names
+
+    name = config.extra.get("verify_closes")
+    number = issue_names(config).get(str(name)) if name else None
+    probes = [f for f in report.findings if f.check == "verify"]
+    issue = view.issues.get(number) if number else None
+    if not probes or issue is None or issue.state == "closed" or any(f.severity != "info" for f in probes):
+        return None
+    if any(g.item == name and g.state == "blocked" for g in gates):
+        return None
+    return Closure(str(name), int(number), render("close-verified.md.j2", child=name, probes=probes, report=report))
+
+
 def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]], gates: list[Any],
-              reasons: Mapping[str, str], render: Render) -> list[Closure]:
+              reasons: Mapping[str, str], render: Render, report: DiffReport | None = None) -> list[Closure]:
     """Children whose live-only changes have all landed (a merged PR, none open, nothing left),
     and R-0 once its gates are satisfied and its children closed — when `close_children` is on."""
     if not config.extra.get("close_children"):
         return []
     held = {g.item for g in gates if g.state == "blocked"}
     out = []
+    verified = _verification_closure(config, report, view, gates, render) if report is not None else None
+    if verified is not None:
+        out.append(verified)
+        held.discard(verified.name)
     for row in children:
         issue = view.issues.get(row["issue"]) if row["issue"] else None
         if issue is None or issue.state == "closed" or row["child"] in held:
@@ -144,6 +164,9 @@ def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]],
     parent = view.issues.get(config.tracker.parent) if config.tracker.parent else None
     children_open = [r for r in children if r["issue"] and r["issue_state"] != "closed"
                      and r["child"] not in {c.name for c in out}]
+    gates_wait = {a for g in gates if g.item == "R-0" for a in g.blocked_by}
+    if verified is not None and gates_wait <= {verified.name}:
+        held.discard("R-0")  # what R-0 waited for closes in this same run
     if parent is not None and parent.state != "closed" and "R-0" not in held and not children_open:
         out.append(Closure("R-0", parent.number, render("close-child.md.j2", row={"child": "R-0"}, pulls=[],
                                                           reason="every child is closed and its gates are satisfied")))
@@ -248,7 +271,7 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
         return body
 
     body = _fits(body_with)
-    closures = _closures(config, view, children, gates, reasons, render)
+    closures = _closures(config, view, children, gates, reasons, render, report)
     return TrackerPlan(body, body != current, tuple(comments), read_state(body, state_name), tuple(closures))
 
 

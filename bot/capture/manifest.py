@@ -37,6 +37,7 @@ def write_snapshot(snapshot: Snapshot, out: Path) -> Path:
         "tool_version": snapshot.tool_version,
         "files": entries,
         "runtime": [asdict(r) for r in snapshot.runtime],
+        "verification": list(snapshot.verification),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     return out
@@ -78,6 +79,6 @@ def read_snapshot(folder: Path) -> Snapshot:
             for r in manifest.get("runtime", [])
         )
         return Snapshot(manifest["source"], manifest["host"], manifest["captured_at"], manifest["tool_version"],
-                        tuple(files), runtime, manifest.get("project"))
+                        tuple(files), runtime, manifest.get("project"), tuple(manifest.get("verification") or ()))
     except (KeyError, TypeError) as exc:
         raise SnapshotError(f"{manifest_path} is missing {exc} ; re-capture the snapshot") from None
