@@ -137,7 +137,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
     pulls = github.bot_pulls(BRANCH_PREFIX)
     fleet = instance if len(config.instances) > 1 else None
     return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github,
-               title_from_template(templates), fleet)
+               title_from_template(templates or team_templates(config)), fleet)
 
 
 def plan_run(run: Run, *, reopen: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> Plan:
@@ -153,6 +153,7 @@ def texts(run: Run, templates: str | None = None) -> dict[str, Callable[[Operati
     from bot.compare import file_kind
     from bot.render import render_template
 
+    templates = templates or team_templates(run.config)
     mega = run.config.tracker.mega
     env_file = next((live for live, repo in run.config.files if file_kind(repo) == "dotenv"), ".env")
 
@@ -215,9 +216,16 @@ class TrackerResult:
         return True, value
 
 
+def team_templates(config: Config) -> str | None:
+    """The team's own templates folder (`templates:` in .drift.yml), which wins over the bundled one."""
+    folder = config.extra.get("templates")
+    return str(config.root / str(folder)) if folder else None
+
+
 def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = False,
                 closed_now: dict[str, str] | None = None) -> TrackerResult:
     """Bring the MEGA, its research sub-issues and the per-child comments up to date."""
+    templates = templates or team_templates(run.config)
     from bot.render import render_template
     from bot.tracker import TrackerView, child_marker, plan_tracker, record_comment_ids
 
@@ -233,9 +241,11 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
         return result
 
     issues: dict[int, Any] = {}
+    parent_subs: tuple[int, ...] = ()
     if tracker.parent:
         ok, subs = result.attempt(lambda: gh.sub_issues(tracker.parent))
         issues.update({i.number: i for i in subs or []})
+        parent_subs = tuple(i.number for i in subs or [])
         if ok and mega.number not in issues:
             result.attempt(lambda: gh.add_sub_issue(tracker.parent, mega.id, replace_parent=True),
                            f"made #{mega.number} a sub-issue of #{tracker.parent}")
@@ -264,7 +274,7 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
         ok, fresh = result.attempt(lambda: gh.bot_pulls(BRANCH_PREFIX))
         pulls = fresh if ok else pulls
     def planned() -> Any:
-        return plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls)), research, render,
+        return plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls), parent_subs), research, render,
                             instance=run.instance, closed_now=closed_now)
 
     plan = planned()
@@ -286,7 +296,16 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
             result.attempt(lambda: gh.edit_comment(comment.comment_id, comment.body),
                            f"updated the {comment.child} comment on #{comment.issue}")
             continue
-        ok, posted = result.attempt(lambda: gh.post_comment(comment.issue, comment.body, child_marker(comment.child, run.instance)),
+        marker = child_marker(comment.child, run.instance)
+        # No id remembered (a first run, or a MEGA whose state line was lost): look for the
+        # comment by its marker before making one, so a child never gets two.
+        ok, existing = result.attempt(lambda: gh.find_comment(comment.issue, marker))
+        if ok and existing is not None:
+            new_ids[comment.child] = int(existing)
+            result.attempt(lambda: gh.edit_comment(existing, comment.body),
+                           f"updated the {comment.child} comment on #{comment.issue}")
+            continue
+        ok, posted = result.attempt(lambda: gh.post_comment(comment.issue, comment.body, marker),
                                     f"commented on #{comment.issue} for {comment.child}")
         if ok:
             new_ids[comment.child] = int(posted)  # type: ignore[call-overload]

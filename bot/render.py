@@ -65,6 +65,13 @@ def evidence(ev: dict[str, Any]) -> str:
     """Where a finding can be checked: a file and line in the snapshot or in main at a commit."""
     if not ev:
         return ""
+    if "probe" in ev:  # a verification probe: what was asked, what came back, when
+        seen = [f"`{md_code(ev.get('method', ''))} {md_code(ev.get('url', ''))}` → {ev.get('status') or 'no answer'}"]
+        if ev.get("sample_rate"):
+            seen.append(f"{ev['sample_rate']} Hz, {ev.get('channels')} ch, {ev.get('seconds')} s")
+        if ev.get("bytes") is not None:
+            seen.append(f"{ev['bytes']} bytes")
+        return ", ".join(seen) + (f" at {ev['time']}" if ev.get("time") else "")
     where = ev.get("file")
     if where and ev.get("line"):
         where = f"{where}:{ev['line']}"

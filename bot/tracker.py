@@ -58,6 +58,7 @@ class TrackerView:
     mega: IssueState | None
     issues: Mapping[int, IssueState]  # children, research items and whatever the gates name
     pulls: tuple[PullRequestState, ...]
+    parent_subs: tuple[int, ...] = ()  # every native sub-issue of R-0, in its order
 
 
 @dataclass(frozen=True)
@@ -145,14 +146,15 @@ def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]],
               reasons: Mapping[str, str], render: Render, report: DiffReport | None = None) -> list[Closure]:
     """Children whose live-only changes have all landed (a merged PR, none open, nothing left),
     and R-0 once its gates are satisfied and its children closed — when `close_children` is on."""
-    if not config.extra.get("close_children"):
-        return []
     held = {g.item for g in gates if g.state == "blocked"}
     out = []
+    # `verify_closes:` is its own opt-in: a passing verification closes that child either way.
     verified = _verification_closure(config, report, view, gates, render) if report is not None else None
     if verified is not None:
         out.append(verified)
         held.discard(verified.name)
+    if not config.extra.get("close_children"):
+        return out
     for row in children:
         issue = view.issues.get(row["issue"]) if row["issue"] else None
         if issue is None or issue.state == "closed" or row["child"] in held:
@@ -162,8 +164,13 @@ def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]],
             out.append(Closure(row["child"], row["issue"], render("close-child.md.j2", row=row, pulls=pulls,
                                                                      reason=reasons.get(row["child"]))))
     parent = view.issues.get(config.tracker.parent) if config.tracker.parent else None
-    children_open = [r for r in children if r["issue"] and r["issue_state"] != "closed"
-                     and r["child"] not in {c.name for c in out}]
+    closing = {c.issue for c in out}
+    mega = view.mega.number if view.mega else None
+    # Every sub-issue of R-0 counts, not only the configured children (R-12, say); the MEGA,
+    # R-0's own close-out tracker, is the one that may stay open with it.
+    under_parent = set(view.parent_subs) | {r["issue"] for r in children if r["issue"]}
+    children_open = [n for n in under_parent - closing - {mega}
+                     if n in view.issues and view.issues[n].state != "closed"]
     gates_wait = {a for g in gates if g.item == "R-0" for a in g.blocked_by}
     if verified is not None and gates_wait <= {verified.name}:
         held.discard("R-0")  # what R-0 waited for closes in this same run
@@ -187,7 +194,8 @@ def _child_rows(report: DiffReport, config: Config, view: TrackerView) -> list[d
         issue = view.issues.get(child.issue) if child.issue else None
         rows.append({"child": child.name, "title": child.title, "issue": child.issue,
                      "issue_state": issue.state if issue else "unknown", "divergences": count,
-                     "pr": pull.number if pull else None, "pr_state": _pr_state(pull)})
+                     "pr": pull.number if pull else None, "pr_state": _pr_state(pull),
+                     "merge_commit": pull.merge_commit if pull else None})
     return rows
 
 

@@ -41,7 +41,7 @@ def test_a_gate_blocks_apply_of_r10_until_rt1_is_closed(tracked_world: World, tm
     assert "not now: R-10 waits for RT-1, still open" in reply
     close(tracked_world, 673)
     reply = comment_and_handle(tracked_world, number, "/drift apply R-10", tmp_path)
-    assert "not now" not in reply
+    assert "R-10 carries no pull requests, so there is nothing to apply; nothing holds it back any more." in reply
     tracked_world.drift("tracker")
     assert f"| R-10 | #{tracked_world.numbers[670]} | ▶️ ready |" in mega_of(tracked_world).body
 
@@ -97,3 +97,30 @@ def test_r0_is_not_closed_while_r10_is_open_and_is_once_everything_is_done(track
     code, out, err = tracked_world.drift("tracker")
     assert code == 0, err
     assert tracked_world.issue(660).state == "closed" and "closed" in out and "(R-0)" in out
+
+
+def test_r0_waits_for_every_sub_issue_not_only_the_configured_children(tracked_world: World) -> None:
+    enable_closing(tracked_world)
+    extra = tracked_world.fake.add_issue(REPO, "R-12: docs migration", "by hand", user=HUMAN)
+    repo = tracked_world.gh()
+    repo.get_issue(tracked_world.numbers[660]).add_sub_issue(repo.get_issue(extra.number).id)
+    for real in (663, 664, 666, 667, 668, 669, 673, 670):
+        close(tracked_world, real)
+    tracked_world.drift("tracker")
+    assert tracked_world.issue(660).state == "open"  # R-12 is still open under it
+    repo.get_issue(extra.number).edit(state="closed")
+    tracked_world.drift("tracker")
+    assert tracked_world.issue(660).state == "closed"
+
+
+def test_a_child_comment_is_found_by_its_marker_when_the_mega_forgot_it(tracked_world: World) -> None:
+    import re
+
+    tracked_world.drift("apply")
+    mega = mega_of(tracked_world)
+    forgetful = re.sub(r"<!-- drift-bot:state .*? -->", "", mega.body, flags=re.S)
+    tracked_world.gh().get_issue(mega.number).edit(body=forgetful)
+    tracked_world.edit_live("docker-compose.yml", "retries: 30", "retries: 31")
+    tracked_world.drift("apply")
+    for real in (663, 664, 666, 667, 668, 669):
+        assert len([c for c in tracked_world.issue(real).comments if "drift-bot:child" in c.body]) == 1, real

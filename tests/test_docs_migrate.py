@@ -59,8 +59,9 @@ def test_with_pr_one_pull_request_adds_the_pages_and_removes_the_old_files(world
     code, out, _ = run("docs", "migrate", *LEGACY, "--repo", str(world.checkout), "--pr", env=world.env)
     assert code == 0 and "nothing to do" in out and world.fake.count("writes", kind="any") == 0
     code, out, err = world.drift("apply")  # the bot's own reconcile leaves that pull request alone
-    assert world.pulls("open")[0].pull.head_ref in {p.pull.head_ref for p in world.pulls("open")}
-    assert any(p.pull.head_ref == "drift/docs-migration" and p.state == "open" for p in world.pulls())
+    assert code == 0, err
+    migration = [p for p in world.pulls() if p.pull.head_ref == "drift/docs-migration"]
+    assert len(migration) == 1 and migration[0].state == "open" and migration[0].body == pull.body
 
 
 def test_a_missing_file_is_one_line(checkout: Path) -> None:

@@ -64,10 +64,17 @@ def apply_command(command: Command, config: Config, state) -> tuple[bool, str]:
     from bot.plan import proposed_prs
     from bot.reconcile import author, run_tracker, texts
 
+    from bot.gates import issue_names
+
     known = {c.name for c in config.children}
-    unknown = [c for c in command.children if c not in known]
+    named = set(issue_names(config))
+    unknown = [c for c in command.children if c not in known and c not in named]
     if unknown:
         return False, f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a child in .drift.yml (known: {', '.join(sorted(known))})."
+    without_prs = [c for c in command.children if c not in known]
+    if without_prs and len(without_prs) == len(command.children):
+        return True, (f"{', '.join(without_prs)} carr{'ies' if len(without_prs) == 1 else 'y'} no pull requests, so there is "
+                      "nothing to apply; nothing holds it back any more.")
     only = frozenset(command.children) or None
     reopen = frozenset()
     if command.name == "reopen":
