@@ -54,7 +54,7 @@ def apply_plan(
                     result.done.append(f"updated #{number} ({op.reason})")
                 result.pulls.append(number)
             elif op.op == "close":
-                github.close_pull(op.number, close_comment(op))  # type: ignore[attr-defined]
+                github.close_pull(op.number, close_comment(op), op.body)  # type: ignore[attr-defined]
                 if op.branch and op.branch_head:
                     git.delete(op.branch, op.branch_head)  # type: ignore[attr-defined]
                 result.done.append(f"closed {op.target} ({op.reason})")

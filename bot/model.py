@@ -96,7 +96,10 @@ class Divergence:
 
     @property
     def fingerprint(self) -> str:
-        payload = json.dumps([self.file, self.pointer, self.kind, self.before, self.after], sort_keys=True, default=str)
+        """Names the change itself. Line pointers (`/L12`) move when main gains a line above them,
+        so for Dockerfiles and text the content alone says which change this is."""
+        where = "" if self.pointer.startswith("/L") else self.pointer
+        payload = json.dumps([self.file, where, self.kind, self.before, self.after], sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -209,6 +212,7 @@ class Operation:
     number: int | None = None
     files: dict[str, str | None] | None = None  # what the branch must hold (path -> text, None: deleted)
     branch: str | None = None  # for a close: the branch to delete
+    body: str | None = None  # for a close: the body with the bot's marker saying it closed it
     branch_head: str | None = None  # the head seen on the remote: pushes are leased on it
     push: bool = False  # the branch must be (re)written
 
@@ -259,6 +263,7 @@ class PullRequestState:
     author: str
     marker: dict[str, Any] | None = None
     merge_commit: str | None = None
+    body: str = ""
 
 
 @dataclass(frozen=True)

@@ -72,22 +72,33 @@ def github_plan(
     the plan to PRs that carry one of the named children (and then closes nothing else).
     """
     ops: list[Operation] = []
+    # A file that could not be read this run says nothing about whether its drift is gone:
+    # pull requests that touch it are left as they are, and none is closed.
+    unreadable = {e.file for e in report.errors}
     proposed = proposed_prs(report, config, title)
     if only is not None:
         proposed = tuple(p for p in proposed if set(p.children) & only)
     wanted = {p.branch for p in proposed}
     for pr in proposed:
-        ops.append(_plan_one(pr, state, dict(changes.get(pr.slug, {})), bot_email, pr.slug in reopen))
+        ops.append(_plan_one(pr, state, dict(changes.get(pr.slug, {})), bot_email, pr.slug in reopen, unreadable))
     if only is None:
         for pull in state.pulls:
             if pull.state == "open" and pull.marker is not None and pull.head.startswith("drift/") and pull.head not in wanted:
+                if unreadable:
+                    ops.append(Operation("nothing", f"#{pull.number}", "kept: " + ", ".join(sorted(unreadable)) +
+                                         " could not be read this run, so its drift may not be gone", number=pull.number))
+                    continue
+                from bot.adapters.github import closed_by_bot  # a pure rewrite of the body's marker
+
                 branch = state.branches.get(pull.head)
                 ops.append(Operation("close", f"#{pull.number}", "none of its divergences is left: main caught up or the host was reverted",
-                                     number=pull.number, branch=pull.head, branch_head=branch.head if branch else None))
+                                     number=pull.number, branch=pull.head, branch_head=branch.head if branch else None,
+                                     body=closed_by_bot(pull.body) if pull.body else None))
     return Plan(tuple(ops), report.unrouted, github_visible=True)
 
 
-def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], bot_email: str, reopened: bool) -> Operation:
+def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], bot_email: str, reopened: bool,
+              unreadable: set[str] = frozenset()) -> Operation:  # type: ignore[assignment]
     on_branch = [p for p in state.pulls if p.head == pr.branch]
     branch = state.branches.get(pr.branch)
     open_pulls = [p for p in on_branch if p.state == "open"]
@@ -106,6 +117,10 @@ def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], 
     head = branch.head if branch else None
     if open_pulls:
         pull = open_pulls[0]
+        touched = sorted(unreadable & (set(branch.changes) if branch else set()))
+        if touched:
+            return Operation("nothing", f"#{pull.number}", f"kept: {', '.join(touched)} could not be read this run", pr,
+                             number=pull.number, branch_head=head)
         reasons = []
         if pull.marker.get("fingerprint") != pr.fingerprint:  # type: ignore[union-attr]
             reasons.append("the live fixes changed since it was written")
@@ -119,8 +134,9 @@ def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], 
             return Operation("nothing", f"#{pull.number}", "up to date", pr, number=pull.number, branch_head=head)
         return Operation("update", f"#{pull.number}", "; ".join(reasons), pr, number=pull.number, files=files,
                          branch_head=head, push=not up_to_date)
+    # Only a human's close holds the same changes back; the bot marks the ones it closed itself.
     closed = [p for p in on_branch if p.state == "closed" and not p.merged and p.marker is not None
-              and p.marker.get("fingerprint") == pr.fingerprint]
+              and not p.marker.get("closed_by_bot") and p.marker.get("fingerprint") == pr.fingerprint]
     if closed and not reopened:
         children = " ".join(pr.children)
         return Operation("nothing", pr.branch, f"#{closed[0].number} with these same fixes was closed without merging; "

@@ -283,3 +283,36 @@ def test_a_run_stops_cleanly_under_the_budget_floor_and_the_next_completes_it(wo
     code, out, err = world.drift("apply")
     assert (code, err) == (0, ""), err
     assert sorted(p.pull.head_ref for p in world.pulls()) == BRANCHES
+
+
+def test_a_pr_the_bot_closed_itself_is_proposed_again_when_the_drift_returns(world: World) -> None:
+    world.drift("apply")
+    world.edit_live("docker-compose.yml", '      HF_HUB_OFFLINE: "1"\n', "")
+    world.drift("apply")  # the bot closes drift/r-9: its change is gone
+    world.edit_live("docker-compose.yml", "      HF_HOME: /models/hf\n    volumes:\n      - models:/models\n    ports:\n      - 127.0.0.1:8001",
+                    '      HF_HOME: /models/hf\n      HF_HUB_OFFLINE: "1"\n    volumes:\n      - models:/models\n    ports:\n      - 127.0.0.1:8001')
+    code, out, err = world.drift("apply")
+    assert code == 0 and "created #" in out, err
+    assert len([p for p in world.pulls("open") if p.pull.head_ref == "drift/r-9"]) == 1
+
+
+def test_a_human_closed_pr_stays_closed_when_main_only_gains_an_unrelated_line(world: World) -> None:
+    world.drift("apply")
+    number = next(p.number for p in world.pulls() if p.pull.head_ref == "drift/r-4-r-6")
+    world.gh().get_pull(number).edit(state="closed")
+    dockerfile = world.main_file("voice/agent/Dockerfile")
+    world.push_main({"voice/agent/Dockerfile": "# maintained by the voice team\n" + dockerfile})
+    code, out, err = world.drift("apply")
+    assert code == 0, err
+    assert not [p for p in world.pulls("open") if p.pull.head_ref == "drift/r-4-r-6"]
+
+
+def test_an_unreadable_live_file_closes_nothing_and_rewrites_nothing_it_touches(world: World) -> None:
+    world.drift("apply")
+    world.fake.reset_log()
+    live = world.instance / "docker-compose.yml"
+    live.write_text(live.read_text().replace("    image: caddy:2.8.4-alpine\n", "    image: [caddy\n"))
+    code, out, err = world.drift("apply")
+    assert code == 1 and "cannot be read" in err
+    assert len(world.pulls("open")) == 5
+    assert world.fake.count("writes", endpoint="/repos/{owner}/{repo}/pulls/{pull_number}") == 0

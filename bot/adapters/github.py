@@ -59,6 +59,14 @@ def render_marker(data: dict[str, Any]) -> str:
     return f"<!-- drift-bot:pr {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->"
 
 
+def closed_by_bot(body: str) -> str:
+    """The body with its marker saying the bot closed it (a human's close is remembered; this is not)."""
+    marker = pr_marker(body)
+    if marker is None:
+        return body
+    return MARKER_RE.sub(lambda _: render_marker({**marker, "closed_by_bot": True}), body, count=1)
+
+
 def _loopback(api_url: str) -> bool:
     return urlparse(api_url).hostname in {"127.0.0.1", "localhost", "::1"}
 
@@ -169,7 +177,7 @@ class GitHub:
                 merged = bool(pull.merged_at)
                 out.append(PullRequestState(pull.number, pull.state, merged, pull.head.ref, pull.base.ref,
                                             pull.title, pull.user.login if pull.user else "", pr_marker(pull.body),
-                                            pull.merge_commit_sha if merged else None))
+                                            pull.merge_commit_sha if merged else None, pull.body or ""))
             return out
 
         return tuple(self._call(f"list pull requests of {self.repository}", listing))
@@ -195,9 +203,12 @@ class GitHub:
     def update_pull(self, number: int, title: str, body: str) -> None:
         self._call(f"update pull request #{number}", lambda: self._pull(number).edit(title=title, body=body))
 
-    def close_pull(self, number: int, comment: str) -> None:
+    def close_pull(self, number: int, comment: str, body: str | None = None) -> None:
         self._call(f"comment on pull request #{number}", lambda: self._issue(number).create_comment(comment))
-        self._call(f"close pull request #{number}", lambda: self._pull(number).edit(state="closed"))
+        fields: dict[str, Any] = {"state": "closed"}
+        if body is not None:
+            fields["body"] = body
+        self._call(f"close pull request #{number}", lambda: self._pull(number).edit(**fields))
 
     # --- issues, comments and sub-issues (the tracker) ---------------------------------
 
