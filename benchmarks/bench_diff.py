@@ -124,7 +124,13 @@ def main() -> None:
         _, report = _report(inputs)
         divergences = len(report.divergences)
 
+        from bot.compare.compose import parsed
+        from bot.compare.yamllines import _prepared
+
         def diff() -> None:
+            # Each run starts cold, as a `drift diff` process does: nothing parsed before.
+            parsed.cache_clear()
+            _prepared.cache_clear()
             render_report(_report(inputs)[1], "json")
 
         texts = [(repo / "stack" / "docker-compose.yml").read_text(), (live / "docker-compose.yml").read_text()]

@@ -44,7 +44,14 @@ def _service(side: Side, path: str, text: str, name: str, svc: Mapping[str, Any]
     mode = str(svc.get("network_mode") or "")
     if mode.startswith(("service:", "container:")):
         return  # it shares another container's network: the ports are that one's
-    line = locate_line(text, ("services", name, "healthcheck", "test"))
+    # The line is wanted only for a finding: look it up lazily (a scan per service adds up).
+    found_at: list[int | None] = []
+
+    def line() -> int | None:
+        if not found_at:
+            found_at.append(locate_line(text, ("services", name, "healthcheck", "test")))
+        return found_at[0]
+
     caddyfile = _caddyfile(side, path, svc)
     config = parse_caddyfile(side.files[caddyfile]) if caddyfile else None
     listens = _listens(svc, config, caddyfile)
@@ -60,7 +67,7 @@ def _service(side: Side, path: str, text: str, name: str, svc: Mapping[str, Any]
                 finding_id("health", f"{name}:port"), "health", "warning",
                 f"{name} healthcheck probes {host}:{port}, but {name} listens only on {served}: "
                 f"the check can never pass; {hint}",
-                side.evidence(path, line, service=name, test=test, probed_port=port,
+                side.evidence(path, line(), service=name, test=test, probed_port=port,
                               listens={str(p): sorted(s) for p, s in sorted(listens.items())}),
             )
             break
@@ -89,7 +96,7 @@ def _service(side: Side, path: str, text: str, name: str, svc: Mapping[str, Any]
         yield Finding(
             finding_id("health", f"{name}:path"), "health", "warning",
             f"{name} healthcheck asks for {url_path} on port {port}, but {gap}",
-            side.evidence(path, line, service=name, test=test, probed_port=port, probed_path=url_path, caddyfile=caddyfile,
+            side.evidence(path, line(), service=name, test=test, probed_port=port, probed_path=url_path, caddyfile=caddyfile,
                           sites_on_port=[", ".join(s.addresses) for s in sites]),
         )
         break
