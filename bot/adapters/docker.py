@@ -218,7 +218,10 @@ def _ssh_error(exc: BaseException, url: str) -> SourceError | None:
                 f"{_bracketed(host, port)} is not a known SSH host; after checking its fingerprint, trust it with "
                 f"`ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts`")
         if isinstance(e, paramiko.SSHException):
-            return SourceError(f"SSH to {host}:{port} failed: {_short(e)}")
+            detail = _short(e)
+            if detail in ("SSHException", "") or "banner" in detail.lower():
+                detail = "no SSH server answered there (check the port, and that sshd, not another service, listens on it)"
+            return SourceError(f"SSH to {host}:{port} failed: {detail}")
     return None
 
 
@@ -236,6 +239,13 @@ class Engine:
         import docker
 
         if endpoint.url.startswith("ssh://"):
+            import logging
+
+            # paramiko logs a failed handshake with its traceback from its own thread; the user
+            # gets the one line below instead.
+            quiet = logging.getLogger("paramiko")
+            quiet.addHandler(logging.NullHandler())
+            quiet.propagate = False
             host, port, _, proxied = _ssh_target(endpoint.url)
             try:
                 if not proxied:  # a quick, bounded answer for a wrong address or a stopped sshd
@@ -255,7 +265,8 @@ class Engine:
             return client
 
         try:
-            client = _in_time(build, TIMEOUT, endpoint.label)
+            # Under TIMEOUT in all: the connect is bounded a little tighter, leaving time to say so.
+            client = _in_time(build, TIMEOUT - 2 if endpoint.url.startswith("ssh://") else TIMEOUT, endpoint.label)
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - SDK, requests, paramiko and OS errors alike

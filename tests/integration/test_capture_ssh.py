@@ -100,3 +100,39 @@ def test_nothing_listening_is_one_line(sshd: SshServer) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert "cannot reach 127.0.0.1" in refused(f"ssh://{sshd.user}@127.0.0.1:{port}?project=x")
+
+
+def test_a_port_where_no_ssh_server_answers_is_one_line_without_a_traceback(tmp_path) -> None:
+    """Something listens on the port but it is not sshd: paramiko's own traceback must not reach the user."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def refuse() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                conn.close()
+            except OSError:
+                pass
+
+    threading.Thread(target=refuse, daemon=True).start()
+    try:
+        (tmp_path / ".drift.yml").write_text("version: 1\nfiles: {docker-compose.yml: voice/docker-compose.yml}\n")
+        proc = subprocess.run([sys.executable, "-m", "bot", "snapshot", "--repo", str(tmp_path), "--source",
+                               f"ssh://nobody@127.0.0.1:{port}?project=x", "--out", str(tmp_path / "s")],
+                              capture_output=True, text=True, timeout=30)
+    finally:
+        stop.set()
+        listener.close()
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "no SSH server answered there" in proc.stderr
