@@ -14,6 +14,11 @@ Kind = Literal["added", "removed", "changed"]
 Severity = Literal["info", "warning", "error"]
 
 
+class UnreadableBase(str):
+    """Main's side of a file that exists but cannot be compared (binary, too large): the text
+    is the reason. It is not absent, so it must never read as "added live"."""
+
+
 @dataclass(frozen=True)
 class FileCapture:
     """One tracked file as found on the live side, secrets already redacted.

@@ -226,3 +226,15 @@ def test_diff_on_a_folder_never_imports_github_docker_or_jinja(checkout: Path) -
              "print('HEAVY', heavy, file=sys.stderr)\n")
     proc = subprocess.run([sys.executable, "-c", probe], cwd=checkout, capture_output=True, text=True)
     assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_a_binary_or_oversized_file_in_main_is_an_error_not_an_addition(checkout: Path) -> None:
+    (checkout / "voice" / "agent" / "Dockerfile").write_bytes(b"FROM x\n\0\1")
+    (checkout / "voice" / "caddy" / "Caddyfile").write_bytes(b"#" * (5 * 1024 * 1024 + 10))
+    commit_all(checkout)
+    code, out, err = run("diff", "--repo", str(checkout), "--source", "dir:../instance", "--format", "json", cwd=checkout)
+    assert code == 1
+    report = json.loads(out)
+    assert sorted(e["file"] for e in report["errors"]) == ["voice/agent/Dockerfile", "voice/caddy/Caddyfile"]
+    assert "is a binary file in main" in out and "over the 5 MiB limit" in out
+    assert not [d for d in report["divergences"] if d["file"] in ("voice/agent/Dockerfile", "voice/caddy/Caddyfile")]

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.errors import BaseRefError, DriftError
-from bot.model import BranchState
+from bot.model import BranchState, UnreadableBase
+
+MAX_BASE_BYTES = 5 * 1024 * 1024
 
 
 def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str, str | None]]:
@@ -38,11 +40,16 @@ def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str
         except KeyError:
             out[path] = None
             continue
+        if blob.size > MAX_BASE_BYTES:
+            out[path] = UnreadableBase(f"is {blob.size / 1048576:.1f} MiB in main, over the 5 MiB limit for a tracked file")
+            continue
         data = blob.data_stream.read()
         try:
+            if b"\0" in data:
+                raise UnicodeDecodeError("utf-8", data, 0, 1, "NUL byte")
             out[path] = data.decode("utf-8")
         except UnicodeDecodeError:
-            out[path] = None
+            out[path] = UnreadableBase("is a binary file in main; only text files can be compared")
     return commit.hexsha, out
 
 

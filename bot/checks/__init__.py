@@ -15,7 +15,7 @@ from bot.capture.redact import redact_text
 from bot.compare.compose import parsed
 from bot.compare.yamlload import YamlError
 from bot.config import Config
-from bot.model import Finding, ServiceRuntime, Snapshot
+from bot.model import Finding, ServiceRuntime, Snapshot, UnreadableBase
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | Non
     live_paths = {repo: live for live, repo in config.files}
     live = Side("live", snapshot.id, {f.repo_path: f.text for f in snapshot.files if f.text is not None}, live_paths)
     # Main's texts are redacted as the diff reads them: the same text, parsed once for both.
-    main = Side("main", base_commit or "", {p: redact_text(t)[0] for p, t in base_files.items() if t is not None}, live_paths)
+    main = Side("main", base_commit or "", {p: redact_text(t)[0] for p, t in base_files.items()
+                                            if t is not None and not isinstance(t, UnreadableBase)}, live_paths)
     return live, main
 
 

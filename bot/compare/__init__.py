@@ -11,7 +11,7 @@ from bot.compare import compose, dockerfile, dotenv, text
 from bot.compare.yamlload import YamlError
 from bot.compare.yamllines import locate_line
 from bot.globs import rule_matches
-from bot.model import Divergence, FileCapture, FileError, Snapshot
+from bot.model import Divergence, FileCapture, FileError, Snapshot, UnreadableBase
 
 
 def file_kind(repo_path: str) -> str:
@@ -149,6 +149,8 @@ def compare_file(repo_path: str, base_text: str | None, live: FileCapture) -> tu
     where = f"{repo_path} (live: {live.live_path})"
     if live.problem:
         return [], [FileError(repo_path, f"live file {live.live_path} {live.problem}")]
+    if isinstance(base_text, UnreadableBase):
+        return [], [FileError(repo_path, f"{repo_path} {base_text}")]
     if base_text is not None:
         base_text, _ = redact_text(base_text)
     if live.text is None and base_text is None:
