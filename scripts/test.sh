@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The project's own Python environment first: the setup steps below use its pip, never the system's.
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+
 if [ "$(id -u)" = 0 ]; then
-  bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
+  PYTHON="$PWD/.venv/bin/python" bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
   bash scripts/setup-audio.sh       # espeak-ng and sox: real speech for the verification probes
   bash scripts/setup-node.sh        # node and the pinned MDX compiler that proves the pages valid
 elif [ "${CI:-}" = true ]; then
@@ -13,6 +17,4 @@ elif [ "${CI:-}" = true ]; then
   exit 1
 fi
 
-python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 exec .venv/bin/python -m pytest -q -n 2 "$@"   # two workers: the machine has two cores
