@@ -226,6 +226,9 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
 
         raise DriftError("apply needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise); `drift plan` works without")
     if not _would_change(run, config, inputs, only, tracker_would_write):
+        # Nothing to write; but a lock left by a run that was killed is cleared once it expired.
+        if run.git.clear_stale_lock():
+            click.echo("removed the expired lock of a run that did not finish")
         return _report_done([], [], run.report)
     # Something will be written: hold the lock, and decide again on what GitHub holds now.
     with run_lock(config, inputs.repo):

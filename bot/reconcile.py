@@ -58,7 +58,11 @@ def run_lock(config: Config, repo: Path) -> Iterator[None]:
         return
     git = Git(repo, config.remote, access.token)
     base, _ = git.sync(config.base, BRANCH_PREFIX)
-    holder = f"{socket.gethostname()} pid {os.getpid()}" + (f" run {os.environ['GITHUB_RUN_ID']}" if os.environ.get("GITHUB_RUN_ID") else "")
+    import secrets
+
+    # Unique per run (the nonce): a lock push whose answer was lost is recognised as ours.
+    holder = (f"{socket.gethostname()} pid {os.getpid()}" + (f" run {os.environ['GITHUB_RUN_ID']}" if os.environ.get("GITHUB_RUN_ID") else "")
+              + f" #{secrets.token_hex(4)}")
     lock = git.acquire_lock(holder, base, int(os.environ.get("DRIFT_LOCK_TTL", "900")), time.time(),
                             float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep)
     try:

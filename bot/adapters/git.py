@@ -164,13 +164,16 @@ class Git:
         """Take the lock or wait for it; a lock past its expiry (a killed run) is taken over.
 
         The push is leased on the lock's absence (or on the stale holder's sha), so of two runs
-        racing for it exactly one succeeds: git's compare-and-swap on the remote decides.
+        racing for it exactly one succeeds: git's compare-and-swap on the remote decides. A push
+        whose answer was lost is recognised afterwards by the holder line, which is unique.
         """
         import time
 
         deadline = now + wait_seconds
         while True:
             current, message = self._lock_holder()
+            if current is not None and _lock_field(message, "holder") == holder:
+                return current  # ours: an earlier push landed although its answer was lost
             expiry = _lock_expiry(message)
             clock = time.time()
             if current is None or (expiry is not None and expiry < clock):
@@ -181,19 +184,42 @@ class Git:
                              self.remote, f"{commit}:{self.LOCK_REF}")
                     return commit
                 except GitError:
-                    pass  # another run took it first: look again
+                    continue  # taken by another run, or our push landed unanswered: look again
             if clock >= deadline:
                 who = _lock_field(message, "holder") or "another run"
                 raise GitError(f"another drift run holds the lock ({who}, until {_lock_field(message, 'expires')}); "
                                "try again when it is done")
             sleep(2.0)
 
-    def release_lock(self, commit: str) -> None:
+    def release_lock(self, commit: str, sleep: Callable[[float], None] | None = None) -> None:
+        """Give the lock back; tried again a few times, as a lock left behind stalls the next runs."""
+        import time
+
+        for attempt in range(3):
+            try:
+                self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{commit}", self.remote,
+                         f":{self.LOCK_REF}")
+                return
+            except GitError:
+                current, _ = self._lock_holder()
+                if current != commit:
+                    return  # gone, or taken over after expiry: not ours to remove any more
+                (sleep or time.sleep)(1.0 + attempt)
+
+    def clear_stale_lock(self) -> bool:
+        """Remove a lock whose holder died (past its expiry); True when one was removed."""
+        import time
+
+        current, message = self._lock_holder()
+        expiry = _lock_expiry(message)
+        if current is None or expiry is None or expiry >= time.time():
+            return False
         try:
-            self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{commit}", self.remote,
+            self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current}", self.remote,
                      f":{self.LOCK_REF}")
         except GitError:
-            pass  # taken over after expiry, or already gone: not ours to remove any more
+            return False
+        return True
 
 
 def _lock_field(message: str, name: str) -> str | None:
