@@ -35,3 +35,13 @@ def checkout(tmp_path: Path) -> Path:
 def commit_all(repo: Path, message: str = "change") -> None:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", message)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001 - pytest's hook signature
+    """Show the crash-consistency table (write points × fault kinds) when this run produced it."""
+    import time
+
+    table = ROOT / "build" / "crash-table.md"
+    if table.exists() and time.time() - table.stat().st_mtime < 3600 and hasattr(config, "workerinput") is False:
+        terminalreporter.write_sep("-", "crash consistency")
+        terminalreporter.write_line(table.read_text().split("\n\n", 2)[1] if "\n\n" in table.read_text() else table.read_text())
