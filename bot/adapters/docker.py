@@ -452,7 +452,11 @@ class Engine:
                                     problem=f"is {st['size'] / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB "
                                             "limit for a tracked file")
                 stream, _ = self.api.get_archive(cid, current)
-                return HostFile(path, _first_file(b"".join(stream)), mtime=st.get("mtime"))
+                try:
+                    data = _first_file(b"".join(stream), current.rstrip("/").rsplit("/", 1)[-1])
+                except ArchiveRefused as exc:
+                    return HostFile(path, None, mtime=st.get("mtime"), problem=str(exc))
+                return HostFile(path, data, mtime=st.get("mtime"))
             return HostFile(path, None, problem="is a chain of symlinks too long to follow; refused")
         except NotFound:
             return HostFile(path, None)
@@ -492,9 +496,20 @@ def _decode_stat(header: str | None) -> dict[str, Any]:
     return stat
 
 
-def _first_file(archive: bytes) -> bytes | None:
+class ArchiveRefused(ValueError):
+    """The engine's archive holds something other than the one file asked for."""
+
+
+def _first_file(archive: bytes, expected: str | None = None) -> bytes | None:
+    """The file of a one-file archive from `get_archive`, read in memory (never extracted).
+
+    A member whose name is not the requested file's (an absolute path, `..`, another name) is
+    refused rather than taken for it."""
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar:
+            name = member.name
+            if name.startswith("/") or ".." in name.split("/") or (expected is not None and name != expected):
+                raise ArchiveRefused(f"the archive holds {name!r} where {expected!r} was asked for; refused")
             if member.isfile():
                 handle = tar.extractfile(member)
                 return handle.read() if handle else b""
