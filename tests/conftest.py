@@ -37,11 +37,5 @@ def commit_all(repo: Path, message: str = "change") -> None:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", message)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001 - pytest's hook signature
-    """Show the crash-consistency table (write points × fault kinds) when this run executed it."""
-    ran = any("test_crash_consistency" in getattr(report, "nodeid", "")
-              for reports in terminalreporter.stats.values() for report in reports if hasattr(report, "nodeid"))
-    table = ROOT / "build" / "crash-table.md"
-    if ran and table.exists():
-        terminalreporter.write_sep("-", "crash consistency")
-        terminalreporter.write_line(table.read_text().rstrip())
+# The crash-consistency table (write points × fault kinds), shown after a run that made it.
+from tests.reliability_support import print_crash_table as pytest_terminal_summary  # noqa: E402,F401
