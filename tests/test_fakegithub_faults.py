@@ -149,3 +149,19 @@ def test_bad_fault_name():
     with FakeGitHub() as fake:
         with pytest.raises(ValueError):
             fake.inject(fault="418")
+
+
+def test_apply_then_delay_performs_the_write_first_and_holds_the_answer(fake) -> None:
+    import threading
+    import time
+
+    fake.inject("POST", "/repos/{owner}/{repo}/issues", apply_then="delay", seconds=1.5)
+    client = fake.github_client(BOT, retry=None)
+    done = threading.Event()
+    threading.Thread(target=lambda: (client.get_repo("acme/stack").create_issue("held"), done.set()), daemon=True).start()
+    deadline = time.time() + 1.0
+    while time.time() < deadline and not any(i.title == "held" for i in fake.repo("acme/stack").issues.values()):
+        time.sleep(0.05)
+    assert any(i.title == "held" for i in fake.repo("acme/stack").issues.values())  # written already
+    assert not done.is_set()  # while the answer is still held
+    assert done.wait(5)

@@ -634,8 +634,8 @@ class FakeGitHub:
                                                or spec.documented(method, path))
         fault = self._pick_fault(method, template, path)
         fault_name = fault.fault if fault else None
-        if fault is not None and fault.fault == "delay":
-            time.sleep(fault.seconds)
+        if fault is not None and fault.fault == "delay" and not fault.apply:
+            time.sleep(fault.seconds)  # held before anything happens
             fault = None
         user = None
         json_body = None
@@ -655,7 +655,10 @@ class FakeGitHub:
         else:
             out, user, json_body = self._api(method, path, qs, headers, body, op, params)
         if fault is not None and fault.apply:
-            out = self._fault_outcome(fault, user)
+            if fault.fault == "delay":
+                time.sleep(fault.seconds)  # the write has happened; only the answer is held
+            else:
+                out = self._fault_outcome(fault, user)
         if kind == "api" and out is not RESET and op is not None:
             for problem in spec.check_response(op, out.status, out.body):
                 self._violation("response", "bad-response", method, path, template,
