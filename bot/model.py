@@ -269,6 +269,7 @@ class PullRequestState:
     marker: dict[str, Any] | None = None
     merge_commit: str | None = None
     body: str = ""
+    updated_at: str = ""  # GitHub's; a review submitted or a push moves it
 
 
 @dataclass(frozen=True)

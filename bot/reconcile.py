@@ -138,10 +138,11 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
     _, base_files = read_base(repo, base_commit, [p for _, p in config.files])
     report = build_report(config, snapshot, config.base, base_commit, base_files)
     github = GitHub(access.token, access.repository, access.api_url)
-    pulls = github.bot_pulls(BRANCH_PREFIX)
+    title = title_from_template(templates or team_templates(config))
+    proposed = [pr.branch for pr in proposed_prs(report, config, title)]
+    pulls = github.bot_pulls(BRANCH_PREFIX, proposed)
     fleet = instance if len(config.instances) > 1 else None
-    return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github,
-               title_from_template(templates or team_templates(config)), fleet)
+    return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github, title, fleet)
 
 
 def plan_run(run: Run, *, reopen: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> Plan:

@@ -13,6 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "instance"
 
 
+@pytest.fixture(autouse=True)
+def _etag_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps GitHub's answers in a folder of its own: runs within a test share it,
+    as a host's scheduled runs do, and nothing reaches the user's cache."""
+    folder = tmp_path_factory.mktemp("etag-cache")
+    monkeypatch.setenv("DRIFT_CACHE_DIR", str(folder))
+    return folder
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 

@@ -274,7 +274,7 @@ def test_a_secondary_rate_limit_is_waited_out_as_github_asks(world: World) -> No
 
 
 def test_a_run_stops_cleanly_under_the_budget_floor_and_the_next_completes_it(world: World) -> None:
-    world.fake.set_rate_limit(BOT, remaining=60, reset_in=1800)
+    world.fake.set_rate_limit(BOT, remaining=58, reset_in=1800)
     code, out, err = run_apply_with(world, {"DRIFT_RATE_FLOOR": "55"})
     assert code == 1
     assert "GitHub's API budget is down to" in err and "run again after" in err

@@ -1,12 +1,13 @@
 """github: the only module that talks to the GitHub REST API (through PyGithub)."""
 from __future__ import annotations
 
-import itertools
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.adapters.etags import EtagCache, request_key
 from bot.errors import DriftError
 from bot.model import IssueState, PullRequestState
 
@@ -67,6 +68,15 @@ def closed_by_bot(body: str) -> str:
     return MARKER_RE.sub(lambda _: render_marker({**marker, "closed_by_bot": True}), body, count=1)
 
 
+def _pull_state(data: dict[str, Any]) -> PullRequestState:
+    merged = bool(data.get("merged_at"))
+    return PullRequestState(int(data["number"]), str(data.get("state") or "open"), merged,
+                            str((data.get("head") or {}).get("ref") or ""), str((data.get("base") or {}).get("ref") or ""),
+                            str(data.get("title") or ""), str((data.get("user") or {}).get("login") or ""),
+                            pr_marker(data.get("body")), data.get("merge_commit_sha") if merged else None,
+                            data.get("body") or "", str(data.get("updated_at") or ""))
+
+
 def _loopback(api_url: str) -> bool:
     return urlparse(api_url).hostname in {"127.0.0.1", "localhost", "::1"}
 
@@ -113,6 +123,8 @@ class GitHub:
                              lazy=True, **spacing)
         self.repository = repository
         self.repo = self.client.get_repo(repository)
+        self.cache = EtagCache.for_repository(api_url, repository)
+        self.not_modified = 0  # reads GitHub answered from the cache (304): they cost no budget
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -165,28 +177,30 @@ class GitHub:
                 self.sleep(min(2.0 ** attempt, 8.0))
         raise describe_failure(last or RuntimeError("no answer"), what) from None
 
-    def bot_pulls(self, prefix: str, limit: int = 100) -> tuple[PullRequestState, ...]:
-        """Open and recently closed pull requests on the bot's branches: one paginated listing."""
+    def bot_pulls(self, prefix: str, branches: Iterable[str] = (), limit: int = 100) -> tuple[PullRequestState, ...]:
+        """Open and recently closed pull requests on the bot's branches: one page, newest first.
 
-        def listing() -> list[PullRequestState]:
-            out = []
-            listing = self.repo.get_pulls(state="all", sort="updated", direction="desc")
-            for pull in itertools.islice(listing, limit):
-                if not pull.head.ref.startswith(prefix):
-                    continue
-                merged = bool(pull.merged_at)
-                out.append(PullRequestState(pull.number, pull.state, merged, pull.head.ref, pull.base.ref,
-                                            pull.title, pull.user.login if pull.user else "", pr_marker(pull.body),
-                                            pull.merge_commit_sha if merged else None, pull.body or ""))
-            return out
-
-        return tuple(self._call(f"list pull requests of {self.repository}", listing))
+        A repository with more pull requests than one page holds forgets older ones; so each of
+        `branches` (those the run is about to propose) missing from the page is looked up by
+        head, and a pull request a human closed long ago is still respected.
+        """
+        data = self._get(f"list pull requests of {self.repository}", "/pulls",
+                         {"state": "all", "sort": "updated", "direction": "desc", "per_page": limit, "page": 1})
+        pulls = [_pull_state(d) for d in data if str((d.get("head") or {}).get("ref") or "").startswith(prefix)]
+        if len(data) >= limit:
+            seen = {p.head for p in pulls}
+            owner = self.repository.split("/")[0]
+            for branch in sorted(set(branches) - seen):
+                older = self._get(f"look up the pull requests of {branch}", "/pulls",
+                                  {"state": "all", "head": f"{owner}:{branch}", "per_page": limit, "page": 1})
+                pulls += [_pull_state(d) for d in older]
+        return tuple(pulls)
 
     def find_open_pull(self, branch: str) -> int | None:
         owner = self.repository.split("/")[0]
-        pulls = self._call(f"look up the pull request of {branch}",
-                           lambda: list(self.repo.get_pulls(state="open", head=f"{owner}:{branch}")))
-        return pulls[0].number if pulls else None
+        pulls = self._get(f"look up the pull request of {branch}", "/pulls",
+                          {"state": "open", "head": f"{owner}:{branch}", "per_page": 100, "page": 1})
+        return int(pulls[0]["number"]) if pulls else None
 
     def create_pull(self, branch: str, base: str, title: str, body: str) -> int:
         return self._create(f"create the pull request for {branch}",
@@ -212,8 +226,27 @@ class GitHub:
 
     # --- issues, comments and sub-issues (the tracker) ---------------------------------
 
+    def _get(self, what: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        """A read made conditional on the answer kept from an earlier run, when there is one."""
+        url = f"{self.repo.url}{path}"
+        key = request_key(url, params)
+        etag = self.cache.etag(key)
+
+        def call() -> Any:
+            headers, data = self.repo.requester.requestJsonAndCheck(
+                "GET", url, parameters=params, headers={"If-None-Match": etag} if etag else None)
+            if data is None and etag is not None:  # 304: GitHub's answer has not changed
+                self.not_modified += 1
+                return self.cache.answer(key)
+            self.cache.store(key, (headers or {}).get("etag"), data)
+            return data
+
+        return self._call(what, call)
+
     def _request(self, what: str, method: str, path: str, body: dict[str, Any] | None = None,
                  params: dict[str, Any] | None = None) -> Any:
+        if method == "GET" and body is None:
+            return self._get(what, path, params)
         url = f"{self.repo.url}{path}"
 
         def call() -> Any:
