@@ -85,7 +85,11 @@ def evidence(ev: dict[str, Any]) -> str:
         place = f"snapshot `{md_code(at)}`" if at else ""
     container = ev.get("container")
     if container:
-        place += f"{'; ' if place else ''}container `{md_code(container)}`" + (f" at {ev['time']}" if ev.get("time") else "")
+        # A runtime fact shows when the container started, not when it was seen: the capture
+        # time changes every run and would rewrite the MEGA each time (it stays in the JSON).
+        place += (f"{'; ' if place else ''}container `{md_code(container)}`"
+                  + (f" started {md_cell(ev['started_at'])}" if ev.get("started_at") else "")
+                  + (f" at {ev['time']}" if ev.get("time") else ""))
     return place
 
 

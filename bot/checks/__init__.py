@@ -50,6 +50,7 @@ class CheckContext:
     side: Side
     runtime: tuple[ServiceRuntime, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)  # `checks: {name: {...}}` from .drift.yml
+    captured_at: str | None = None  # when `runtime` was read (the live side only)
 
 
 Check = Callable[[CheckContext], Iterable[Finding]]
@@ -70,7 +71,7 @@ def finding_id(check_name: str, subject: str) -> str:
 
 
 def _load_all() -> None:
-    from bot.checks import health, images, model_cache, vram  # noqa: F401 - registration
+    from bot.checks import health, images, model_cache, runtime, vram  # noqa: F401 - registration
 
 
 def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | None], base_commit: str | None) -> tuple[Side, Side]:
@@ -93,8 +94,8 @@ def run_checks(config: Config, snapshot: Snapshot, base_files: Mapping[str, str 
         options = settings.get(name) or {}
         if options.get("enabled") is False:
             continue
-        for side, runtime in ((live, snapshot.runtime), (main, ())):
-            for f in fn(CheckContext(config, side, runtime, options)):
+        for side, runtime, seen in ((live, snapshot.runtime, snapshot.captured_at), (main, (), None)):
+            for f in fn(CheckContext(config, side, runtime, options, seen)):
                 if f.id in found:
                     continue
                 if side.name == "main":
