@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -10,7 +11,8 @@ from urllib.parse import urlencode
 from .gitstore import ZERO, Ident
 from .httputil import ApiError, Reply, not_found, validation_failed
 from .operations import R
-from .state import LEVEL, REACTIONS, Comment, Issue, Label, PullInfo, Reaction, Repo, User, iso
+from .state import (LEVEL, REACTIONS, REVIEW_EVENTS, Comment, Issue, Label, PullInfo, Reaction,
+                    Repo, Review, User, iso)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import FakeGitHub
@@ -917,6 +919,97 @@ def list_pull_commits(ctx: Ctx) -> Reply:
     shas = repo.git.commits_between(p.base_sha, p.head_sha)
     by_email = ctx.fake._users_by_email()
     return ctx.page(shas[:250], lambda s: ctx.r.commit(repo, repo.git, s, by_email))
+
+
+# ====================================================================== pull request reviews
+
+def _unprocessable(message: str) -> ApiError:
+    """GitHub's review 422s: validation-error-simple with the reason as a bare string."""
+    return ApiError(422, "Unprocessable Entity", errors=[message])
+
+
+def _invalid_request(detail: str) -> ApiError:
+    """GitHub's answer to a body that breaks the operation's JSON schema."""
+    return ApiError(422, f"Invalid request.\n\n{detail}")
+
+
+@route("GET", R + "/pulls/{pull_number}/reviews")
+def list_reviews(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    issue = ctx.pull(repo)
+    # chronological; a PENDING review is visible to its author only
+    items = [rv for rv in issue.pull.reviews if rv.state != "PENDING" or rv.user is ctx.user]
+    return ctx.page(items, ctx.r.review)
+
+
+@route("POST", R + "/pulls/{pull_number}/reviews")
+def create_review(ctx: Ctx) -> Reply:
+    repo = ctx.repo("read")
+    ctx.fake._sync_refs(repo)
+    issue = ctx.pull(repo)
+    p = issue.pull
+    event, body, commit_id = ctx.b("event"), ctx.b("body"), ctx.b("commit_id")
+    if event is not None and event not in REVIEW_EVENTS:
+        raise _invalid_request(f"For 'properties/event', {_json_repr(event)} is not a member of "
+                               f"the enum.")
+    if isinstance(ctx.body, dict) and "body" in ctx.body and not isinstance(body, str):
+        raise _invalid_request(f"For 'properties/body', {_json_repr(body)} is not a string.")
+    if commit_id is not None and not isinstance(commit_id, str):
+        raise _invalid_request(f"For 'properties/commit_id', {_json_repr(commit_id)} is not a "
+                               f"string.")
+    if ctx.b("comments"):
+        raise _unprocessable("review comments (comments[]) are not supported by the fake")
+    if commit_id is None:
+        commit_id = p.head_sha
+    elif repo.git.object_type(commit_id) != "commit":
+        # wording is the fake's; GitHub refuses a commit_id it cannot find
+        raise _unprocessable(f"No commit found for SHA: {commit_id}")
+    user = ctx.user
+    if any(rv.state == "PENDING" and rv.user is user for rv in p.reviews):
+        raise _unprocessable("User can only have one pending review per pull request")
+    if user is issue.user and event == "APPROVE":
+        raise _unprocessable("Can not approve your own pull request")
+    if user is issue.user and event == "REQUEST_CHANGES":
+        raise _unprocessable("Can not request changes on your own pull request")
+    text = body or ""
+    if event == "REQUEST_CHANGES" and not text.strip():
+        raise _unprocessable("You need to leave a comment indicating the requested changes.")
+    if event == "COMMENT" and not text.strip():
+        # GitHub requires a body for COMMENT too; this wording is the fake's
+        raise _unprocessable("You need to leave a comment.")
+    now = ctx.now()
+    state = REVIEW_EVENTS[event] if event is not None else "PENDING"
+    rv = Review(ctx.fake.ids.next("review"), issue, user, text, state, commit_id,
+                None if state == "PENDING" else now)
+    p.reviews.append(rv)
+    if state != "PENDING":  # submitting a review is activity on the pull request
+        issue.updated_at = now
+    return Reply(200, ctx.r.review(rv))
+
+
+@route("PUT", R + "/pulls/{pull_number}/reviews/{review_id}/dismissals")
+def dismiss_review(ctx: Ctx) -> Reply:
+    repo = ctx.repo("write")
+    issue = ctx.pull(repo)
+    rid = ctx.int_param("review_id")
+    rv = next((x for x in issue.pull.reviews if x.id == rid), None)
+    if rv is None or (rv.state == "PENDING" and rv.user is not ctx.user):
+        raise not_found()
+    message = ctx.b("message")
+    if not isinstance(message, str):
+        raise _invalid_request('"message" wasn\'t supplied.')
+    if rv.state not in ("APPROVED", "CHANGES_REQUESTED"):
+        what = {"PENDING": "pending", "COMMENTED": "commented", "DISMISSED": "dismissed"}[rv.state]
+        raise ApiError(422, "Validation Failed",
+                       errors=[f"Can not dismiss a {what} pull request review"])
+    rv.state, rv.dismissal_message = "DISMISSED", message
+    issue.updated_at = ctx.now()
+    return Reply(200, ctx.r.review(rv))
+
+
+def _json_repr(value: Any) -> str:
+    """A JSON value as GitHub's schema errors quote it (Ruby spells null 'nil')."""
+    return "nil" if value is None else json.dumps(value)
 
 
 # ====================================================================== git refs, branches

@@ -71,6 +71,10 @@ SERVED_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", R + "/pulls/{pull_number}/merge"),
     ("PUT", R + "/pulls/{pull_number}/merge"),
     ("GET", R + "/pulls/{pull_number}/commits"),
+    # pull request reviews
+    ("GET", R + "/pulls/{pull_number}/reviews"),
+    ("POST", R + "/pulls/{pull_number}/reviews"),
+    ("PUT", R + "/pulls/{pull_number}/reviews/{review_id}/dismissals"),
     # git refs and branches
     ("GET", R + "/git/ref/{ref}"),
     ("GET", R + "/git/matching-refs/{ref}"),

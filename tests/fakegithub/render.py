@@ -10,7 +10,8 @@ from typing import Optional
 from urllib.parse import quote
 
 from .gitstore import BareRepo
-from .state import LEVEL, REACTIONS, Comment, Issue, Label, Reaction, Repo, User, iso, node_id
+from .state import (LEVEL, REACTIONS, Comment, Issue, Label, Reaction, Repo, Review, User, iso,
+                    node_id)
 
 
 class Renderer:
@@ -385,6 +386,27 @@ class Renderer:
                 "deletions": dele,
                 "changed_files": files,
             })
+        return d
+
+    def review(self, rv: Review) -> dict:
+        """The ``pull-request-review`` schema (no body_html/body_text: default media type)."""
+        i = rv.issue
+        pr_url = f"{self.base}/repos/{i.repo.full_name}/pulls/{i.number}"
+        html = f"{self.html_issue_url(i)}#pullrequestreview-{rv.id}"
+        d = {
+            "id": rv.id,
+            "node_id": rv.node_id,
+            "user": self.user(rv.user),
+            "body": rv.body,
+            "state": rv.state,
+            "html_url": html,
+            "pull_request_url": pr_url,
+            "author_association": i.repo.author_association(rv.user),
+            "_links": {"html": {"href": html}, "pull_request": {"href": pr_url}},
+        }
+        if rv.submitted_at is not None:  # GitHub leaves it out of a PENDING review
+            d["submitted_at"] = iso(rv.submitted_at)
+        d["commit_id"] = rv.commit_id
         return d
 
     # -- git -----------------------------------------------------------------

@@ -26,8 +26,8 @@ from .contract import ContractRecorder, Violation
 from .gitstore import BareRepo, Ident
 from .httputil import ApiError, Reply, dumps, parse_authorization
 from .render import Renderer
-from .state import (DEFAULT_LABELS, PERMISSIONS, Clock, Comment, Ids, Issue, Label, PullInfo,
-                    Repo, User)
+from .state import (DEFAULT_LABELS, PERMISSIONS, REVIEW_STATES, Clock, Comment, Ids, Issue, Label,
+                    PullInfo, Repo, Review, User)
 
 RESET = object()  # outcome: close the socket without an answer
 
@@ -340,6 +340,29 @@ class FakeGitHub:
             i.comments.append(c)
             self._comments[c.id] = c
             return c
+
+    def add_review(self, repo: str, number: int, user: str, state: str, body: str = "") -> Review:
+        """Seed a review of pull request `number` on its current head (no HTTP, not logged).
+
+        state: APPROVED, CHANGES_REQUESTED, COMMENTED, PENDING or DISMISSED.  None of
+        GitHub's submission rules apply (a seeded review may approve its author's own
+        pull request).  Like a review submitted through the API, a non-PENDING one
+        moves the pull request's updated_at to now.
+        """
+        if state not in REVIEW_STATES:
+            raise ValueError(f"state must be one of {REVIEW_STATES}, not {state!r}")
+        with self._lock:
+            i = self.issue(repo, number)
+            if not i.is_pr:
+                raise ValueError(f"{repo}#{number} is not a pull request")
+            u = self._find_user(user) or self.add_user(user)
+            now = self.clock.now()
+            submitted = None if state == "PENDING" else now
+            rv = Review(self.ids.next("review"), i, u, body, state, i.pull.head_sha, submitted)
+            i.pull.reviews.append(rv)
+            if submitted is not None:
+                i.updated_at = now
+            return rv
 
     def issue(self, repo: str, number: int) -> Issue:
         return self.repo(repo).issues[number]

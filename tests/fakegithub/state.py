@@ -1,4 +1,4 @@
-"""The fake's data model: users, repositories, issues/PRs, comments, reactions."""
+"""The fake's data model: users, repositories, issues/PRs, comments, reactions, reviews."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from .gitstore import BareRepo
 PERMISSIONS = ("read", "triage", "write", "maintain", "admin")
 LEVEL = {p: i + 1 for i, p in enumerate(PERMISSIONS)}  # none = 0
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
+# Pull request review states as GitHub answers them, and the events that submit them.
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "PENDING", "DISMISSED")
+REVIEW_EVENTS = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED",
+                 "COMMENT": "COMMENTED"}
 
 # GitHub's default labels for a new repository.
 DEFAULT_LABELS = (
@@ -73,6 +77,7 @@ class Ids:
             "comment": itertools.count(3_300_000_001),
             "reaction": itertools.count(410_000_001),
             "label": itertools.count(5_500_000_001),
+            "review": itertools.count(2_600_000_001),
         }
         self._lock = threading.Lock()
 
@@ -141,6 +146,22 @@ class Comment:
 
 
 @dataclass(eq=False)
+class Review:
+    id: int
+    issue: "Issue"  # the pull request's issue
+    user: User
+    body: str
+    state: str  # one of REVIEW_STATES
+    commit_id: Optional[str]
+    submitted_at: Optional[datetime]  # None while PENDING
+    dismissal_message: Optional[str] = None
+
+    @property
+    def node_id(self) -> str:
+        return node_id("PRR", "review", self.id)
+
+
+@dataclass(eq=False)
 class PullInfo:
     id: int
     head_ref: str
@@ -155,6 +176,7 @@ class PullInfo:
     merge_commit_sha: Optional[str] = None
     # (commits, additions, deletions, changed_files) frozen once the PR is closed
     frozen_stats: Optional[tuple[int, int, int, int]] = None
+    reviews: list[Review] = field(default_factory=list)  # in creation order
 
     @property
     def node_id(self) -> str:
