@@ -61,8 +61,9 @@ def md_value(value: Any, other: Any = None, width: int = 100) -> str:
     return f"`{md_code(show(value, width, other))}`"
 
 
-def evidence(ev: dict[str, Any]) -> str:
-    """Where a finding can be checked: a file and line in the snapshot or in main at a commit."""
+def evidence(ev: dict[str, Any], moment: bool = True) -> str:
+    """Where a finding can be checked: a file and line in the snapshot or in main at a commit.
+    `moment=False` leaves out when a probe ran: the MEGA would otherwise change on every run."""
     if not ev:
         return ""
     if "probe" in ev:  # a verification probe: what was asked, what came back, when
@@ -71,7 +72,7 @@ def evidence(ev: dict[str, Any]) -> str:
             seen.append(f"{ev['sample_rate']} Hz, {ev.get('channels')} ch, {ev.get('seconds')} s")
         if ev.get("bytes") is not None:
             seen.append(f"{ev['bytes']} bytes")
-        return ", ".join(seen) + (f" at {ev['time']}" if ev.get("time") else "")
+        return ", ".join(seen) + (f" at {ev['time']}" if moment and ev.get("time") else "")
     where = ev.get("file")
     if where and ev.get("line"):
         where = f"{where}:{ev['line']}"
@@ -89,7 +90,7 @@ def evidence(ev: dict[str, Any]) -> str:
         # time changes every run and would rewrite the MEGA each time (it stays in the JSON).
         place += (f"{'; ' if place else ''}container `{md_code(container)}`"
                   + (f" started {md_cell(ev['started_at'])}" if ev.get("started_at") else "")
-                  + (f" at {ev['time']}" if ev.get("time") else ""))
+                  + (f" at {ev['time']}" if moment and ev.get("time") else ""))
     return place
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.model import DiffReport, IssueState, PullRequestState
+from bot.fleet import fleet_facts, fleet_overlaps, fleet_rows, with_fleet
 from bot.plan import proposed_prs
 from bot.sections import read_section, read_state, replace_section, write_state
 
@@ -54,11 +55,46 @@ class ChildComment:
 
 
 @dataclass(frozen=True)
+class Review:
+    """Where the reviews of one open pull request stand, as of its `updated_at`."""
+
+    updated_at: str
+    summary: str  # "approved by alice", "changes requested by bob; approved by alice", "awaiting review"
+
+
+@dataclass(frozen=True)
 class TrackerView:
     mega: IssueState | None
     issues: Mapping[int, IssueState]  # children, research items and whatever the gates name
     pulls: tuple[PullRequestState, ...]
     parent_subs: tuple[int, ...] = ()  # every native sub-issue of R-0, in its order
+    reviews: Mapping[int, Review] = field(default_factory=dict)  # open bot PRs only
+
+
+def review_summary(reviews: list[tuple[str, str]]) -> str:
+    """Each reviewer's standing is their latest approval, request for changes or dismissal, as
+    GitHub counts it; comments and pending reviews leave it as it was."""
+    standing: dict[str, str] = {}
+    for login, state in reviews:  # oldest first, as GitHub lists them
+        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            standing[login] = state
+    changes = sorted(login for login, state in standing.items() if state == "CHANGES_REQUESTED")
+    approved = sorted(login for login, state in standing.items() if state == "APPROVED")
+    parts = ([f"changes requested by {', '.join(changes)}"] if changes else []) + \
+            ([f"approved by {', '.join(approved)}"] if approved else [])
+    return "; ".join(parts) or "awaiting review"
+
+
+def known_reviews(body: str | None, pulls: tuple[PullRequestState, ...], instance: str | None = None) -> dict[int, Review]:
+    """The reviews the MEGA remembers for pull requests GitHub has not touched since:
+    a pull request whose `updated_at` moved (a review, a push) must be read again."""
+    remembered = read_state(body, "state" + (f":{instance}" if instance else "")).get("reviews") or {}
+    out = {}
+    for pull in pulls:
+        old = remembered.get(str(pull.number)) or {}
+        if pull.updated_at and old.get("updated_at") == pull.updated_at and isinstance(old.get("review"), str):
+            out[pull.number] = Review(pull.updated_at, old["review"])
+    return out
 
 
 @dataclass(frozen=True)
@@ -192,10 +228,12 @@ def _child_rows(report: DiffReport, config: Config, view: TrackerView) -> list[d
             pull = next((p for p in sorted(view.pulls, key=lambda p: -p.number)
                          if p.marker and child.name in (p.marker.get("children") or [])), None)
         issue = view.issues.get(child.issue) if child.issue else None
+        review = view.reviews.get(pull.number) if pull is not None and pull.state == "open" else None
         rows.append({"child": child.name, "title": child.title, "issue": child.issue,
                      "issue_state": issue.state if issue else "unknown", "divergences": count,
                      "pr": pull.number if pull else None, "pr_state": _pr_state(pull),
-                     "merge_commit": pull.merge_commit if pull else None})
+                     "merge_commit": pull.merge_commit if pull else None,
+                     "review": review.summary if review else None})
     return rows
 
 
@@ -241,6 +279,8 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
     # The status shows when this live state was first seen, so an unchanged host changes nothing.
     seen_at = previous.get("seen_at") if previous.get("snapshot") == report.snapshot_id else None
     seen_at = seen_at or first_seen or report.captured_at
+    fleet = len(config.instances) > 1
+    applies = next((i.apply for i in config.instances if i.name == instance), True)
 
     comments = []
     old_comments = previous.get("comments") or {}
@@ -271,8 +311,17 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
         # Only the items the body shows are remembered: what is cut is listed by `drift diff` anyway.
         remembered = {i.id: {"child": i.child, "file": i.file, "pointer": i.pointer, "pr": i.pr}
                       for i in items[:limit] if i.pr is not None}
+        reviews = {str(n): {"updated_at": r.updated_at, "review": r.summary} for n, r in sorted(view.reviews.items())}
+        facts = {"fleet": fleet_facts(report, items, applies, limit)} if fleet and instance else {}
         body = write_state(body, {"snapshot": report.snapshot_id, "seen_at": seen_at, "backlog": remembered,
-                                  "comments": comments_state}, state_name)
+                                  "comments": comments_state, **({"reviews": reviews} if reviews else {}), **facts},
+                           state_name)
+        if fleet:
+            # Owned by no host: every run rewrites it whole from all the state lines, its own included.
+            rows = fleet_rows(config, body)
+            shared, different = fleet_overlaps(rows)
+            body = with_fleet(body, render("tracker-fleet.md.j2", rows=rows, shared=shared, different=different,
+                                            limit=limit))
         if reasons:
             # Why children were closed by hand is the whole MEGA's memory, not one host's.
             body = write_state(body, {**read_state(body, "state"), "closed": reasons}, "state")

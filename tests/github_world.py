@@ -125,3 +125,17 @@ def make_world(fake: FakeGitHub, tmp_path: Path, tracker: bool = False) -> World
     instance = tmp_path / "instance"
     shutil.copytree(ROOT / "examples" / "instance", instance)
     return World(fake, checkout, instance, numbers)
+
+
+def two_host_fleet(world: World) -> Path:
+    """Make the world a fleet of two hosts: l4-a (the example, which applies) and l4-b (a copy
+    whose Voxtral retries differ, reporting only). Returns l4-b's instance folder."""
+    import shutil
+
+    second = world.instance.parent / "instance-b"
+    shutil.copytree(world.instance, second)
+    (second / "docker-compose.yml").write_text((second / "docker-compose.yml").read_text().replace("retries: 30", "retries: 20"))
+    config = world.checkout / ".drift.yml"
+    config.write_text(config.read_text() + f"\ninstances:\n  - {{name: l4-a, source: 'dir:{world.instance}'}}\n"
+                      f"  - {{name: l4-b, source: 'dir:{second}', apply: false}}\n")
+    return second

@@ -69,6 +69,8 @@ class _Normaliser:
 
     def _state(self, value: Any, key: str | None = None, parent: Any = None) -> Any:
         if isinstance(value, dict):
+            if key == "reviews":  # keyed by pull request number: named like every other number
+                return {self.name(int(k)) if str(k).isdigit() else k: self._state(v, None, value) for k, v in value.items()}
             out = {k: self._state(v, k, value) for k, v in value.items()}
             if key is not None and "id" in value and "hash" in value and isinstance(value.get("id"), int):
                 hit = self.comments.get(value["id"])

@@ -13,7 +13,7 @@ from bot.pipeline import build_report
 from bot.plan import proposed_prs
 from bot.render import render_template
 from bot.sections import read_state
-from bot.tracker import BODY_LIMIT, MEGA_MARKER, TrackerView, plan_tracker
+from bot.tracker import BODY_LIMIT, MEGA_MARKER, Review, TrackerView, known_reviews, plan_tracker, review_summary
 from tests.cli_support import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +49,34 @@ RESEARCH = {"RT-1": 673, "RT-2": 674}
 
 def test_the_mega_body_of_the_bring_up_matches_its_golden_page() -> None:
     report = example_report()
-    plan = plan_tracker(report, CONFIG, TrackerView(MEGA, ISSUES, pulls_for(report)), RESEARCH, render)
+    pulls = pulls_for(report)
+    reviews = {pulls[1].number: Review("2026-04-24T19:02:11Z", "approved by voice-lead"),
+               pulls[2].number: Review("2026-04-24T19:05:40Z", "changes requested by gpu-ops")}
+    plan = plan_tracker(report, CONFIG, TrackerView(MEGA, ISSUES, pulls, reviews=reviews), RESEARCH, render)
     assert plan.body.startswith(MEGA_MARKER + "\nHuman intro.\n")
+    assert "| open · approved by voice-lead |" in plan.body
     assert_golden("mega.md", plan.body)
+
+
+def test_a_reviewers_standing_is_their_latest_approval_or_request_for_changes() -> None:
+    assert review_summary([]) == "awaiting review"
+    assert review_summary([("ann", "COMMENTED"), ("bob", "PENDING")]) == "awaiting review"
+    assert review_summary([("ann", "CHANGES_REQUESTED"), ("ann", "COMMENTED")]) == "changes requested by ann"
+    assert review_summary([("ann", "CHANGES_REQUESTED"), ("ann", "APPROVED")]) == "approved by ann"
+    assert review_summary([("ann", "APPROVED"), ("ann", "DISMISSED")]) == "awaiting review"
+    assert (review_summary([("zoe", "APPROVED"), ("bob", "CHANGES_REQUESTED"), ("ann", "APPROVED")])
+            == "changes requested by bob; approved by ann, zoe")
+
+
+def test_reviews_are_remembered_while_the_pull_request_has_not_moved() -> None:
+    report = example_report()
+    pull = replace(pulls_for(report)[0], updated_at="2026-04-24T19:00:00Z")
+    view = TrackerView(MEGA, ISSUES, (pull,), reviews={pull.number: Review(pull.updated_at, "approved by ann")})
+    body = plan_tracker(report, CONFIG, view, RESEARCH, render).body
+    assert known_reviews(body, (pull,)) == {pull.number: Review(pull.updated_at, "approved by ann")}
+    moved = replace(pull, updated_at="2026-04-24T19:30:00Z")  # a review arrived, or a push
+    assert known_reviews(body, (moved,)) == {}
+    assert known_reviews(body, (replace(pull, updated_at=""),)) == {}  # no time known: read again
 
 
 def test_a_child_comment_matches_its_golden_page() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.fakegithub.gitcli import run_git
-from tests.github_world import HUMAN, REPO, World
+from tests.github_world import HUMAN, REPO, World, two_host_fleet
 
 PR_COUNT = 5
 
@@ -43,7 +43,7 @@ def test_each_child_with_live_only_changes_gets_one_comment_naming_its_pr(tracke
     for real in (663, 664, 666, 667, 668, 669):
         comments = [c for c in tracked_world.issue(real).comments if "drift-bot:child" in c.body]
         assert len(comments) == 1, real
-        assert re.search(r"carried back by #\d+ \(open\)", comments[0].body)
+        assert re.search(r"carried back by #\d+ \(open, awaiting review\)", comments[0].body)
     assert not [c for c in tracked_world.issue(670).comments]  # R-10 has nothing live-only
 
 
@@ -174,14 +174,7 @@ def test_a_research_item_declared_by_title_is_created_once_and_linked_in_order(t
 
 
 def test_a_fleet_keeps_one_set_of_sections_per_host_and_they_do_not_fight(tracked_world: World) -> None:
-    import shutil
-
-    second = tracked_world.instance.parent / "instance-b"
-    shutil.copytree(tracked_world.instance, second)
-    (second / "docker-compose.yml").write_text((second / "docker-compose.yml").read_text().replace("retries: 30", "retries: 20"))
-    config = tracked_world.checkout / ".drift.yml"
-    config.write_text(config.read_text() + f"\ninstances:\n  - {{name: l4-a, source: 'dir:{tracked_world.instance}'}}\n"
-                      f"  - {{name: l4-b, source: 'dir:{second}', apply: false}}\n")
+    two_host_fleet(tracked_world)
     env = tracked_world.env
     from tests.cli_support import run
 
@@ -199,3 +192,27 @@ def test_a_fleet_keeps_one_set_of_sections_per_host_and_they_do_not_fight(tracke
     tracked_world.fake.reset_log()
     assert drift("apply", "--instance", "l4-a")[0] == 0 and drift("apply", "--instance", "l4-b")[0] == 0
     assert tracked_world.fake.count("writes", kind="any") == 0  # the two hosts leave each other's sections alone
+
+
+def test_a_review_shows_in_the_mega_and_the_child_comment_and_quiet_runs_read_none(tracked_world: World) -> None:
+    world = tracked_world
+    world.drift("apply")
+    world.drift("apply")
+    pull = next(p for p in world.pulls("open") if p.pull.head_ref == "drift/r-5")
+    world.fake.add_user("voice-lead")
+    world.fake.grant(REPO, "voice-lead", "write")
+    world.fake.github_client("voice-lead").get_repo(REPO).get_pull(pull.number).create_review(event="APPROVE")
+    world.fake.reset_log()
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    # Only the pull request whose updated_at moved is asked for its reviews (by the look before
+    # the lock and again under it, where GitHub answers 304).
+    asked = world.fake.requests("reads", endpoint="/repos/{owner}/{repo}/pulls/{pull_number}/reviews")
+    assert {e.path.rsplit("/", 2)[-2] for e in asked} == {str(pull.number)}
+    assert f"| #{pull.number} | open · approved by voice-lead |" in mega_of(world).body
+    [comment] = [c for c in world.issue(666).comments if "drift-bot:child" in c.body]
+    assert f"carried back by #{pull.number} (open, approved by voice-lead)" in comment.body
+    world.fake.reset_log()
+    code, out, err = world.drift("apply")
+    assert (code, out, err) == (0, "nothing to do: GitHub already matches the live host\n", "")
+    assert world.fake.count("reads", endpoint="/repos/{owner}/{repo}/pulls/{pull_number}/reviews") == 0

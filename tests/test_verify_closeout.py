@@ -1,6 +1,7 @@
 """A verification that passes closes the verification child — once its gate is open."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.audio import require_tools, speak
@@ -50,3 +51,17 @@ def test_a_failing_probe_keeps_r10_open_and_shows_in_the_mega(tracked_world: Wor
         verify_and_apply(tracked_world, tmp_path)
     assert tracked_world.issue(670).state == "open"
     assert "probe tts-speech failed: not a WAV" in mega_of(tracked_world).body
+
+
+def test_a_verified_host_that_stays_the_same_leaves_the_mega_alone(tracked_world: World, tmp_path: Path) -> None:
+    require_tools()
+    wav = speak("the voice stack answers", tmp_path / "ok.wav", rate=24000)
+    with AnswerServer({"/v1/audio/speech": Reply(200, wav)}) as server:
+        point_probe_at(tracked_world, server.url("/v1/audio/speech"))
+        verify_and_apply(tracked_world, tmp_path)
+        verify_and_apply(tracked_world, tmp_path)
+        tracked_world.fake.reset_log()
+        time.sleep(1.1)  # probe times are kept to the second
+        out = verify_and_apply(tracked_world, tmp_path)  # the probe ran again, later
+    assert out == "nothing to do: GitHub already matches the live host\n"
+    assert tracked_world.fake.count("writes", kind="any") == 0

@@ -208,6 +208,11 @@ class GitHub:
                                                           maintainer_can_modify=True).number,
                             lambda: self.find_open_pull(branch))
 
+    def reviews(self, number: int) -> list[tuple[str, str]]:
+        """(reviewer, state) of every review of a pull request, oldest first."""
+        data = self._pages(f"list the reviews of pull request #{number}", f"/pulls/{number}/reviews")
+        return [(str((d.get("user") or {}).get("login") or ""), str(d.get("state") or "")) for d in data]
+
     def _pull(self, number: int) -> Any:
         return self.repo.get_pull(number)  # lazy: no read
 
