@@ -242,7 +242,15 @@ def _would_change(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...], 
     applies = inputs.instance is None or config.instance(inputs.instance).apply
     if applies and plan_run(run, only=frozenset(only) or None).has_changes:
         return True
-    return bool(_tracks(config) and not only and tracker_would_write(run))
+    if _tracks(config) and not only and tracker_would_write(run):
+        return True
+    from bot.reconcile import docs_would_change
+
+    return bool(applies and not only and _keeps_docs(config) and docs_would_change(run))
+
+
+def _keeps_docs(config: Any) -> bool:
+    return bool(config.docs.get("handover") or config.docs.get("migrate"))
 
 
 def _apply_run(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...]) -> int:
@@ -264,7 +272,31 @@ def _apply_run(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...]) -> 
         tracked = run_tracker(run, pulls_changed=changed)
         done += tracked.done
         errors += tracked.errors
+    if (inputs.instance is None or config.instance(inputs.instance).apply) and not only and _keeps_docs(config):
+        done, errors = _keep_docs(run, changed, done, errors)
     return _report_done(done, errors, run.report)
+
+
+def _keep_docs(run: Any, changed: bool, done: list[str], errors: list[str]) -> tuple[list[str], list[str]]:
+    """The handover and migration pull requests `docs:` asks for, after the tracker: the pages
+    say what this run left behind."""
+    import dataclasses
+
+    from bot.errors import DriftError
+    from bot.reconcile import BRANCH_PREFIX, keep_handover, keep_migration
+
+    if changed:
+        pulls = run.github.bot_pulls(BRANCH_PREFIX)
+        run = dataclasses.replace(run, state=dataclasses.replace(run.state, pulls=pulls))
+    for keep in (keep_migration, keep_handover):
+        try:
+            message = keep(run)
+        except DriftError as exc:
+            errors.append(str(exc))
+            continue
+        if message:
+            done.append(message)
+    return done, errors
 
 
 def _tracks(config: Any) -> bool:
@@ -332,6 +364,18 @@ def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Pat
     github = GitHub(access.token, access.repository, access.api_url)
     outcome = handle(event, github, config, make_runner(config, repo, access, source, snapshot))
     click.echo(outcome.summary)
+    if outcome.uncut is not None:
+        # The cut reply sends its readers to the run for the whole of it: keep it in the job's
+        # summary (appended, as GitHub documents) when it fits there (1 MiB a step), else in the log.
+        whole = f"### The whole reply to comment {event.comment_id} on #{event.issue}\n\n{outcome.uncut}"
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        held = Path(summary).stat().st_size if summary and Path(summary).is_file() else 0
+        if summary and held + len(whole.encode()) <= 1024 * 1024:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(whole)
+            click.echo("the reply was cut to fit a comment; the whole reply is in the job summary")
+        else:
+            click.echo(f"the reply was cut to fit a comment; the whole reply follows\n\n{whole}", nl=False)
     return outcome.code
 
 
@@ -459,12 +503,10 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
     import os
 
     from bot.config import load_config
-    from bot.docs_meta import meta_updates
     from bot.errors import DriftError
-    from bot.migrate import migrate, page_name
+    from bot.migrate import migration_files
 
     config = load_config(repo)
-    docs_dir = str(config.docs.get("dir") or "apps/docs/content/docs/operations")
     sources = {}
     for path in paths:
         rel = Path(path).as_posix().lstrip("./") if not Path(path).is_absolute() else Path(path).resolve().relative_to(repo.resolve()).as_posix()
@@ -472,17 +514,13 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
         if not target.is_file():
             raise DriftError(f"{rel}: no such file in {repo}")
         sources[rel] = target.read_text(encoding="utf-8")
-    names = {src: page_name(src) for src in sources}
-    owner_repo = config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
-    blob = f"{os.environ.get('GITHUB_SERVER_URL', 'https://github.com').rstrip('/')}/{owner_repo}/blob/{config.base}"
-    migrated = [migrate(src, text, docs_dir=docs_dir, pages=names, blob_url=blob) for src, text in sources.items()]
-    pages = {m.page: m.text for m in migrated}
 
     def read(path: str) -> str | None:
         target = repo / path
         return target.read_text(encoding="utf-8") if target.is_file() else None
 
-    files: dict[str, str | None] = {**pages, **meta_updates(pages, config.docs, read)}
+    files, migrated = migration_files(config, sources, read, os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
+                                      config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO"))
     for m in migrated:
         note = f" ({m.redacted} secret value(s) redacted)" if m.redacted else ""
         click.echo(f"{m.source} -> {m.page}{note}")

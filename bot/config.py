@@ -240,9 +240,18 @@ def parse_config(text: str, path: Path) -> Config:
     docs = raw.get("docs") or {}
     if not isinstance(docs, dict):
         raise fail("`docs` must be a mapping (dir, changelog, ...)", "docs")
+    handover = docs.get("handover")
+    if handover is not None and not isinstance(handover, bool) and not (
+            isinstance(handover, dict) and set(handover) <= {"slug", "architecture"}
+            and isinstance(handover.get("slug", ""), str) and isinstance(handover.get("architecture", False), bool)):
+        raise fail("`docs.handover` must be true, or {slug: NAME, architecture: true|false}", "docs", "handover")
+    migrate = docs.get("migrate")
+    if migrate is not None and not (isinstance(migrate, list) and all(isinstance(m, str) and m.strip() for m in migrate)):
+        raise fail("`docs.migrate` must be a list of repo paths of legacy Markdown files", "docs", "migrate")
     gpus = raw.get("gpus") or {}
     if not isinstance(gpus, dict):
         raise fail("`gpus` must map a GPU index to {model, memory_gib}", "gpus")
+    _check_checks(raw.get("checks"), fail)
 
     instances = []
     for i, item in enumerate(raw.get("instances") or []):
@@ -275,6 +284,33 @@ def parse_config(text: str, path: Path) -> Config:
         extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues", "verify_closes")
                if k in raw},
     )
+
+
+_RUNTIME_KEYS = {"enabled", "max_restarts"}
+
+
+def _check_checks(checks: Any, fail: Any) -> None:
+    """`checks:` is a mapping of check names to their settings; `checks.runtime` is validated
+    here (the other checks read theirs leniently)."""
+    if checks is None:
+        return
+    if not isinstance(checks, dict):
+        raise fail("`checks` must map check names to their settings, e.g. {runtime: {max_restarts: 5}}", "checks")
+    spec = checks.get("runtime")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise fail("checks: `runtime` must be a mapping (enabled, max_restarts)", "checks", "runtime")
+    for key in spec:
+        if key not in _RUNTIME_KEYS:
+            raise fail(f"checks.runtime: unknown key `{key}` (known: {', '.join(sorted(_RUNTIME_KEYS))})",
+                       "checks", "runtime", key)
+    if "enabled" in spec and not isinstance(spec["enabled"], bool):
+        raise fail("checks.runtime: `enabled` must be true or false", "checks", "runtime", "enabled")
+    limit = spec.get("max_restarts")
+    if "max_restarts" in spec and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise fail("checks.runtime: `max_restarts` must be a whole number, 0 or more (restarts allowed before a warning)",
+                   "checks", "runtime", "max_restarts")
 
 
 def _check_rule(rule: str, fail: Any) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.compare import file_kind
 from bot.config import Config
+from bot.handover_entry import AsOf, with_entry
 from bot.errors import DriftError
 from bot.mdx import mdx, register, short
 from bot.model import DiffReport, Divergence, Finding, IssueState, PullRequestState
@@ -152,7 +153,11 @@ def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str |
               "architecture": page_name(paths.get("architecture", ARCHITECTURE_PAGE)).replace("-", " ").capitalize()}
     facts = Facts(**{**facts.__dict__, "pages": paths, "titles": titles})
     names = {"handover": "handover.mdx.j2", "architecture": "architecture.mdx.j2", "changelog": "changelog-entry.mdx.j2"}
-    return {path: render_mdx(names[role], templates, facts=facts) for role, path in paths.items()}
+    pages = {path: render_mdx(names[role], templates, facts=facts) for role, path in paths.items()}
+    # The handover page remembers what it was written as of: a later run can tell news from a new clock.
+    as_of = AsOf(facts.date, report.captured_at or "", report.base_commit or "")
+    pages[paths["handover"]] = with_entry(pages[paths["handover"]], as_of)
+    return pages
 
 
 def render_mdx(name: str, templates: str | None, **context: Any) -> str:

@@ -15,7 +15,6 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
                    ) -> tuple[dict[str, str], str, str]:
     """(repo path -> text of every page and changed meta.json, the date, the slug)."""
     from bot.docs_meta import meta_updates
-    from bot.gates import issue_names
     from bot.handover import handover_pages
     from bot.reconcile import github_access, observe
 
@@ -27,16 +26,8 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
     else:
         run = observe(config, repo, snapshot, access, instance=instance)
         report, pulls = run.report, run.state.pulls
-        from bot.errors import DriftError
-
-        numbers = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
-        issues = {}
-        for number in sorted(numbers):
-            try:
-                issues[number] = run.github.issue(number)  # type: ignore[attr-defined]
-            except DriftError:
-                pass  # an issue that cannot be read: the page claims no state for it
-    day = date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        issues = _issues(config, run.github)
+    day = date or _today()
     templates = config.extra.get("templates")
     pages = handover_pages(report, config, date=day, slug=slug, pulls=pulls, issues=issues, architecture=architecture,
                            live={f.repo_path: f.text for f in snapshot.files if f.text is not None},
@@ -48,3 +39,89 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
 
     name = next(iter(pages)).rsplit("/", 1)[-1].removesuffix(".mdx").split("-", 4)[-1] if pages else (slug or "bring-up")
     return {**pages, **meta_updates(pages, config.docs, read)}, day, name
+
+
+HANDOVER_BRANCH = "drift/handover-{slug}"
+
+
+def handover_for_apply(run: Any) -> tuple[str, dict[str, str], str, str] | None:
+    """(branch, files, date, fingerprint) of the handover pull request `drift apply` keeps, when
+    `docs.handover` asks for one; None when the newest entry already says all the current state
+    would. The fingerprint names what the entry says, whatever the clock.
+
+    An entry is rendered again with the date, capture time and commit it was written as of
+    (`bot.handover_entry`): a new clock alone is no news. While its pull request is open the
+    entry is rewritten in place; once merged, the next news starts an entry of its own day.
+    """
+    from bot.docs_meta import meta_updates
+    from bot.handover import DOCS_DIR, handover_pages
+    from bot.handover_entry import newest_page, read_entry
+
+    config = run.config
+    settings = config.docs.get("handover")
+    if not settings:
+        return None
+    settings = settings if isinstance(settings, dict) else {}
+    slug = str(settings.get("slug") or "bring-up")
+    branch = HANDOVER_BRANCH.format(slug=slug)
+    base = run.state.base_commit
+    pending = next((p for p in run.state.pulls if p.head == branch and p.state == "open"), None)
+    on_branch = run.state.branches.get(branch)
+    ref = on_branch.head if pending is not None and on_branch is not None else base
+    folder = str(config.docs.get("dir") or DOCS_DIR).strip("/")
+    latest = newest_page(run.git.files_under(ref, folder), slug)
+    as_of = read_entry(run.git.show(ref, latest)) if latest else None
+
+    issues = _issues(config, run.github)
+    templates = config.extra.get("templates")
+    live = {f.repo_path: f.text for f in run.snapshot.files if f.text is not None}
+
+    def files(date: str, report: DiffReport) -> dict[str, str]:
+        pages = handover_pages(report, config, date=date, slug=slug, pulls=run.state.pulls, issues=issues,
+                               architecture=bool(settings.get("architecture")), live=live,
+                               templates=str(config.root / templates) if templates else None)
+        return {**pages, **meta_updates(pages, config.docs, lambda path: run.git.show(base, path))}
+
+    from bot.reconcile import docs_fingerprint
+
+    fingerprint = docs_fingerprint(dict(files("2000-01-01", _as_of(run.report, "", ""))))
+    if as_of is not None:
+        again = files(as_of.date, _as_of(run.report, as_of.captured_at, as_of.base_commit))
+        if all(run.git.show(ref, path) == text for path, text in again.items()):
+            # Nothing new to say; an open entry is still rebuilt on main when main moved on.
+            return (branch, again, as_of.date, fingerprint) if pending is not None else None
+    day = as_of.date if pending is not None and as_of is not None else _today()
+    return branch, files(day, run.report), day, fingerprint
+
+
+def _as_of(report: DiffReport, captured_at: str, base_commit: str) -> DiffReport:
+    """The report as if captured then, against main at that commit (its evidence in main too)."""
+    from dataclasses import replace
+
+    fresh = report.base_commit
+
+    def moved(f: Any) -> Any:
+        if f.evidence.get("at") == fresh and f.evidence.get("side") == "main":
+            return replace(f, evidence={**f.evidence, "at": base_commit})
+        return f
+
+    return replace(report, captured_at=captured_at, base_commit=base_commit, findings=tuple(moved(f) for f in report.findings))
+
+
+def _today() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def _issues(config: Config, github: Any) -> dict[int, Any]:
+    """The issues a handover names; one that cannot be read is left out (the page claims no state for it)."""
+    from bot.errors import DriftError
+    from bot.gates import issue_names
+
+    numbers = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
+    issues = {}
+    for number in sorted(numbers):
+        try:
+            issues[number] = github.issue(number)
+        except DriftError:
+            pass
+    return issues

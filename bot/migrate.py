@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.capture.redact import redact_text
 from bot.errors import DriftError
 from bot.mdx import mdx, yaml_str
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
@@ -123,3 +127,17 @@ def migrate(source: str, text: str, *, docs_dir: str, pages: Mapping[str, str], 
 
 
 __all__ = ["Migrated", "migrate", "mdx", "page_name"]
+
+
+def migration_files(config: Config, sources: Mapping[str, str], read: Callable[[str], str | None],
+                    server_url: str, repository: str) -> tuple[dict[str, str | None], list[Migrated]]:
+    """The pages for `sources` (repo path -> legacy text) and the `meta.json` listing them;
+    `read` gives a file of the docs folder as it stands (None when absent)."""
+    from bot.docs_meta import meta_updates
+
+    docs_dir = str(config.docs.get("dir") or "apps/docs/content/docs/operations")
+    names = {src: page_name(src) for src in sources}
+    blob = f"{server_url.rstrip('/')}/{repository}/blob/{config.base}"
+    migrated = [migrate(src, text, docs_dir=docs_dir, pages=names, blob_url=blob) for src, text in sources.items()]
+    pages = {m.page: m.text for m in migrated}
+    return {**pages, **meta_updates(pages, config.docs, read)}, migrated

@@ -288,6 +288,7 @@ class GitHubState:
     base_commit: str
     pulls: tuple[PullRequestState, ...]
     branches: dict[str, BranchState]
+    issues: dict[int, "IssueState"] = field(default_factory=dict)  # those the gates of proposed PRs name
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,13 @@ def github_plan(
     if only is not None:
         proposed = tuple(p for p in proposed if set(p.children) & only)
     wanted = {p.branch for p in proposed}
+    held = _held_by_gates(config, state, proposed)
     for pr in proposed:
-        ops.append(_plan_one(pr, state, dict(changes.get(pr.slug, {})), bot_email, pr.slug in reopen, unreadable))
+        op = _plan_one(pr, state, dict(changes.get(pr.slug, {})), bot_email, pr.slug in reopen, unreadable)
+        if op.op == "create" and pr.slug in held:
+            op = Operation("nothing", pr.branch, f"held back: {held[pr.slug]} (gates in .drift.yml); "
+                           "it is opened once that is closed", pr)
+        ops.append(op)
     if only is None:
         for pull in state.pulls:
             if pull.state == "open" and pull.marker is not None and pull.head.startswith("drift/") and pull.head not in wanted:
@@ -95,6 +100,27 @@ def github_plan(
                                      number=pull.number, branch=pull.head, branch_head=branch.head if branch else None,
                                      body=closed_by_bot(pull.body) if pull.body else None))
     return Plan(tuple(ops), report.unrouted, github_visible=True)
+
+
+def gated_issues(config: Config, proposed: tuple[ProposedPR, ...]) -> set[int]:
+    """The issues whose state decides whether a gate holds one of `proposed` back."""
+    from bot.gates import issue_names
+
+    names = issue_names(config)
+    gated = {c for pr in proposed for c in pr.children if c in config.gates}
+    return {names[n] for c in gated for n in (c, *config.gates[c]) if n in names}
+
+
+def _held_by_gates(config: Config, state: GitHubState, proposed: tuple[ProposedPR, ...]) -> dict[str, str]:
+    """slug -> why: a pull request for a child whose gate is closed is not opened (R-10 before RT-1)."""
+    from bot.gates import blocked
+
+    out = {}
+    for pr in proposed:
+        reasons = [g.reason for c in pr.children if c in config.gates and (g := blocked(config, state.issues, c))]
+        if reasons:
+            out[pr.slug] = "; ".join(reasons)
+    return out
 
 
 def _plan_one(pr: ProposedPR, state: GitHubState, files: dict[str, str | None], bot_email: str, reopened: bool,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from bot.edit import edited_files
 from bot.errors import ConfigError
 from bot.model import DiffReport, GitHubState, Operation, Plan, Snapshot
 from bot.pipeline import build_report
-from bot.plan import TitleFn, github_plan, proposed_prs
+from bot.plan import TitleFn, gated_issues, github_plan, proposed_prs
 
 BRANCH_PREFIX = "drift/"
 DEFAULT_AUTHOR = ("drift-bot", "drift-bot@users.noreply.github.com")
@@ -139,10 +140,13 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
     report = build_report(config, snapshot, config.base, base_commit, base_files)
     github = GitHub(access.token, access.repository, access.api_url)
     title = title_from_template(templates or team_templates(config))
-    proposed = [pr.branch for pr in proposed_prs(report, config, title)]
-    pulls = github.bot_pulls(BRANCH_PREFIX, proposed)
+    proposed = proposed_prs(report, config, title)
+    pulls = github.bot_pulls(BRANCH_PREFIX, [pr.branch for pr in proposed])
+    # Only when a gated child has something to carry: a quiet run reads no issue for the gates.
+    issues = {n: github.issue(n) for n in sorted(gated_issues(config, proposed))}
     fleet = instance if len(config.instances) > 1 else None
-    return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches), git, github, title, fleet)
+    return Run(config, snapshot, report, base_files, GitHubState(base_commit, pulls, branches, issues), git, github,
+               title, fleet)
 
 
 def plan_run(run: Run, *, reopen: frozenset[str] = frozenset(), only: frozenset[str] | None = None) -> Plan:
@@ -278,8 +282,11 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
     if pulls_changed:
         ok, fresh = result.attempt(lambda: gh.bot_pulls(BRANCH_PREFIX))
         pulls = fresh if ok else pulls
+    reviews = _reviews(gh, mega, tuple(pulls), run.instance, result)
+
     def planned() -> Any:
-        return plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls), parent_subs), research, render,
+        return plan_tracker(run.report, run.config, TrackerView(mega, issues, tuple(pulls), parent_subs, reviews),
+                            research, render,
                             instance=run.instance, closed_now=closed_now)
 
     plan = planned()
@@ -318,6 +325,22 @@ def run_tracker(run: Run, templates: str | None = None, pulls_changed: bool = Fa
     if body != mega.body:
         result.attempt(lambda: gh.edit_issue_body(mega.number, body), f"updated MEGA #{mega.number}")
     return result
+
+
+def _reviews(gh: Any, mega: Any, pulls: tuple[Any, ...], instance: str | None, result: TrackerResult) -> dict[int, Any]:
+    """Where the reviews of the bot's open pull requests stand. What the MEGA remembers holds
+    while a pull request's `updated_at` has not moved, so a quiet run reads no review at all."""
+    from bot.tracker import Review, known_reviews, review_summary
+
+    open_pulls = tuple(p for p in pulls if p.state == "open" and p.marker is not None)
+    reviews = known_reviews(mega.body, open_pulls, instance)
+    for pull in open_pulls:
+        if pull.number in reviews:
+            continue
+        ok, raw = result.attempt(lambda: gh.reviews(pull.number))
+        if ok:
+            reviews[pull.number] = Review(pull.updated_at, review_summary(raw))
+    return reviews
 
 
 def _find_or_create_mega(gh: Any, configured: int | None, render: Callable[..., str], result: TrackerResult) -> Any:
@@ -396,11 +419,40 @@ def _keep_research_linked(gh: Any, mega: Any, subs: list, research: dict[str, in
 MIGRATION_BRANCH = "drift/docs-migration"
 
 
+DOCS_MARKER = re.compile(r"<!-- drift-bot:docs (\{.*?\}) -->")
+
+
+def docs_fingerprint(files: dict[str, str | None]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(f"\0{path}\0{files[path]}".encode())
+    return h.hexdigest()[:16]
+
+
+def _carry(git: Git, github: Any, base: str, branches: dict[str, Any], number: int | None, config: Config,
+           files: dict[str, str | None], *, branch: str, title: str, body: str) -> str | None:
+    """Make `branch` hold `files` on top of current main, and one open pull request show it;
+    None when both already do."""
+    from bot.adapters.git import blob_sha
+
+    current = branches.get(branch)
+    desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
+    if number is not None and current is not None and current.parent == base and current.changes == desired:
+        return None
+    commit = git.commit(base, files, title + "\n\n" + body, author(config))
+    git.push(commit, branch, current.head if current else None)
+    if number is not None:
+        github.update_pull(number, title, body)
+        return f"updated #{number} ({branch})"
+    return f"opened #{github.create_pull(branch, config.base, title, body)} ({branch})"
+
+
 def docs_pull_request(config: Config, repo: Path, files: dict[str, str | None], *, branch: str, title: str,
                       body: str) -> str:
     """One pull request carrying `files` (None: deleted) on `branch`, made from current main.
     Run again with the same files, it changes nothing; with other files, it updates that PR."""
-    from bot.adapters.git import blob_sha
     from bot.adapters.github import GitHub
     from bot.errors import DriftError
 
@@ -410,37 +462,117 @@ def docs_pull_request(config: Config, repo: Path, files: dict[str, str | None], 
     git = Git(repo, config.remote, access.token)
     base, branches = git.sync(config.base, BRANCH_PREFIX)
     github = GitHub(access.token, access.repository, access.api_url)
-    current = branches.get(branch)
+    number = github.find_open_pull(branch) if branch in branches else None
+    done = _carry(git, github, base, branches, number, config, files, branch=branch, title=title, body=body)
+    return done or f"nothing to do: #{number} already carries these pages"
+
+
+def docs_pull_needed(run: Run, files: dict[str, str | None], fingerprint: str, branch: str) -> tuple[bool, int | None]:
+    """(whether `drift apply` must write the docs pull request on `branch`, its open number).
+
+    Decided from what the run observed, so a quiet run makes no request. A pull request a human
+    closed without merging is not opened again for the same content (the fingerprint in its body).
+    """
+    from bot.adapters.git import blob_sha
+
+    on_branch = sorted((p for p in run.state.pulls if p.head == branch), key=lambda p: -p.number)
+    pending = next((p for p in on_branch if p.state == "open"), None)
+    if pending is None:
+        refused = any(p.state == "closed" and not p.merged and (m := DOCS_MARKER.search(p.body or ""))
+                      and f'"{fingerprint}"' in m.group(1) for p in on_branch)
+        return not refused, None
+    current = run.state.branches.get(branch)
     desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
-    if current is not None and current.parent == base and current.changes == desired:
-        number = github.find_open_pull(branch)
-        if number is not None:
-            return f"nothing to do: #{number} already carries these pages"
-    commit = git.commit(base, files, title + "\n\n" + body, author(config))
-    git.push(commit, branch, current.head if current else None)
-    number = github.find_open_pull(branch)
-    if number is not None:
-        github.update_pull(number, title, body)
-        return f"updated #{number} ({branch})"
-    return f"opened #{github.create_pull(branch, config.base, title, body)} ({branch})"
+    fresh = current is not None and current.parent == run.state.base_commit and current.changes == desired
+    return not fresh, pending.number
+
+
+def keep_docs_pull_request(run: Run, files: dict[str, str | None], fingerprint: str, *, branch: str, title: str,
+                           body: str) -> str | None:
+    """`drift apply`'s docs pull request (handover, migration), opened or brought up to date."""
+    needed, number = docs_pull_needed(run, files, fingerprint, branch)
+    if not needed:
+        return None
+    body = body.rstrip("\n") + f'\n\n<!-- drift-bot:docs {{"fingerprint":"{fingerprint}"}} -->\n'
+    return _carry(run.git, run.github, run.state.base_commit, run.state.branches, number, run.config, files,
+                  branch=branch, title=title, body=body)
 
 
 def migration_pull_request(config: Config, repo: Path, files: dict[str, str | None]) -> str:
     """The pages added and the legacy files removed, in one pull request for R-12."""
+    return docs_pull_request(config, repo, files, branch=MIGRATION_BRANCH, title=MIGRATION_TITLE,
+                             body=migration_body(config, files))
+
+
+MIGRATION_TITLE = "docs: migrate the legacy deployment docs into the docs site"
+
+
+def migration_body(config: Config, files: dict[str, str | None]) -> str:
     from bot.gates import issue_names
 
     names = issue_names(config)
     refs = f"Refs #{names['R-12']}\n" if "R-12" in names else ""
     removed = ", ".join(f"`{p}`" for p, t in files.items() if t is None)
-    body = (f"{refs}\nMoves {removed} into MDX pages of the docs site (escaped for MDX, links rewritten, "
+    return (f"{refs}\nMoves {removed} into MDX pages of the docs site (escaped for MDX, links rewritten, "
             "secret values redacted) and lists them in `meta.json`.\n")
-    return docs_pull_request(config, repo, files, branch=MIGRATION_BRANCH,
-                             title="docs: migrate the legacy deployment docs into the docs site", body=body)
+
+
+def migration_for_apply(run: Run) -> dict[str, str | None] | None:
+    """The files of the migration `docs.migrate` asks `drift apply` to keep in a pull request:
+    the legacy files still on main become pages; once merged (they are gone) nothing is left."""
+    from bot.migrate import migration_files
+
+    base = run.state.base_commit
+    sources = {path: text for path in run.config.docs.get("migrate") or []
+               if (text := run.git.show(base, str(path))) is not None}
+    if not sources:
+        return None
+    access_repo = run.config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
+    files, _ = migration_files(run.config, sources, lambda path: run.git.show(base, path),
+                               os.environ.get("GITHUB_SERVER_URL", "https://github.com"), access_repo)
+    return {**files, **{src: None for src in sources}}
+
+
+def keep_migration(run: Run) -> str | None:
+    files = migration_for_apply(run)
+    if files is None:
+        return None
+    return keep_docs_pull_request(run, files, docs_fingerprint(files), branch=MIGRATION_BRANCH, title=MIGRATION_TITLE,
+                                  body=migration_body(run.config, files))
+
+
+def docs_would_change(run: Run) -> bool:
+    """Whether `drift apply` would write the handover or the migration pull request."""
+    from bot.handover_run import handover_for_apply
+
+    wanted = handover_for_apply(run)
+    if wanted is not None and docs_pull_needed(run, dict(wanted[1]), wanted[3], wanted[0])[0]:
+        return True
+    files = migration_for_apply(run)
+    return files is not None and docs_pull_needed(run, files, docs_fingerprint(files), MIGRATION_BRANCH)[0]
+
+
+def handover_body(config: Config) -> str:
+    mega = config.tracker.mega
+    return ("The handover of the live host, written by drift-bot from the snapshot, the findings and the "
+            "tracker: review it as you would a colleague's page.\n" + (f"\nPart of #{mega}\n" if mega else ""))
 
 
 def handover_pull_request(config: Config, repo: Path, files: dict[str, str], date: str, slug: str) -> str:
-    mega = config.tracker.mega
-    body = ("The handover of the live host, written by drift-bot from the snapshot, the findings and the "
-            "tracker: review it as you would a colleague's page.\n" + (f"\nPart of #{mega}\n" if mega else ""))
-    return docs_pull_request(config, repo, dict(files), branch=f"drift/handover-{date}-{slug}",
-                             title=f"docs: handover {date} ({slug})", body=body)
+    from bot.handover_run import HANDOVER_BRANCH
+
+    return docs_pull_request(config, repo, dict(files), branch=HANDOVER_BRANCH.format(slug=slug),
+                             title=f"docs: handover {date} ({slug})", body=handover_body(config))
+
+
+def keep_handover(run: Run) -> str | None:
+    """The handover entry `docs.handover` asks `drift apply` to keep in a pull request."""
+    from bot.handover_run import handover_for_apply
+
+    wanted = handover_for_apply(run)
+    if wanted is None:
+        return None
+    branch, files, date, fingerprint = wanted
+    slug = branch.removeprefix("drift/handover-")
+    return keep_docs_pull_request(run, dict(files), fingerprint, branch=branch, title=f"docs: handover {date} ({slug})",
+                                  body=handover_body(run.config))

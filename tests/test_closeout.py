@@ -46,6 +46,23 @@ def test_a_gate_blocks_apply_of_r10_until_rt1_is_closed(tracked_world: World, tm
     assert f"| R-10 | #{tracked_world.numbers[670]} | ▶️ ready |" in mega_of(tracked_world).body
 
 
+def test_a_plain_apply_does_not_open_the_pr_of_a_gated_child_until_its_gate_opens(tracked_world: World) -> None:
+    world = tracked_world
+    config = world.checkout / ".drift.yml"
+    config.write_text(config.read_text().replace("gates:\n", "gates:\n  R-9: {after: [RT-2]}\n"))
+    code, out, err = world.drift("plan")
+    assert code == 2, err
+    assert "held back: R-9 waits for RT-2, still open (gates in .drift.yml)" in out
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert "drift/r-9" not in [p.pull.head_ref for p in world.pulls()]
+    assert len(world.pulls("open")) == 4
+    close(world, 674)
+    code, out, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert [p.pull.head_ref for p in world.pulls("open")].count("drift/r-9") == 1
+
+
 def test_a_child_is_closed_with_its_evidence_once_its_pr_merged(tracked_world: World) -> None:
     enable_closing(tracked_world)
     tracked_world.drift("apply")

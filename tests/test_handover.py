@@ -222,7 +222,10 @@ def test_a_team_template_folder_wins(tmp_path: Path) -> None:
     report, _ = example()
     (tmp_path / "handover.mdx.j2").write_text('---\ntitle: {{ "Ours" | yaml_str }}\n---\n\n{{ facts.report.host | mdx }}\n')
     pages = handover_pages(report, CONFIG, date=DATE, templates=str(tmp_path))
-    assert pages[f"apps/docs/content/docs/operations/handover-{DATE}-bring-up.mdx"] == '---\ntitle: "Ours"\n---\n\ngpu-l4-01\n'
+    page = pages[f"apps/docs/content/docs/operations/handover-{DATE}-bring-up.mdx"]
+    ours, _, as_of = page.partition("\n\n[//]: # (drift-bot:handover ")
+    assert ours == '---\ntitle: "Ours"\n---\n\ngpu-l4-01'  # the team's page, with only the as-of line added
+    assert as_of.startswith(f"date={DATE} ")
     assert "## Follow-ups" in pages[f"apps/docs/content/docs/changelog/{DATE}-bring-up.mdx"]  # the rest: ours
 
 

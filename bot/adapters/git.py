@@ -120,6 +120,17 @@ class Git:
                 changes[path] = None if fields[4].startswith("D") else fields[3]
         return BranchState(name, head, parents[0] if parents else None, meta[1] if len(meta) > 1 else "", changes)
 
+    def files_under(self, ref: str, folder: str) -> list[str]:
+        """Repo paths of the files under `folder` at `ref`."""
+        return [p for p in self.run("ls-tree", "-r", "--name-only", ref, "--", folder.rstrip("/") + "/").splitlines() if p]
+
+    def show(self, ref: str, path: str) -> str | None:
+        """A file's text at `ref`, None when it is not there."""
+        try:
+            return self.run("show", f"{ref}:{path}")
+        except GitError:
+            return None
+
     def commit(self, parent: str, files: dict[str, str | None], message: str, author: tuple[str, str]) -> str:
         """A commit on top of `parent` with `files` changed, built on a throwaway index."""
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,55 @@
+"""handover_entry: which facts a handover entry was written "as of", kept in the page itself.
+
+A page that names its capture time and main's commit changes on every run, even when nothing
+it reports did. So each handover page ends with a hidden line holding the date, capture time
+and commit it was written with; a later run renders the page again with those same values,
+and only when that differs from the page (a PR merged, the host changed, a finding appeared)
+is there anything new to say.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A Markdown link definition nothing refers to: every renderer shows nothing, and MDX reads it
+# as Markdown, not as code.
+_ENTRY = re.compile(r"\[//\]: # \(drift-bot:handover ([^()\n]*)\)\n?")
+_FIELD = re.compile(r"(\w+)=(\S+)")
+_PAGE = re.compile(r"handover-(\d{4}-\d{2}-\d{2})-(.+)\.mdx")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    date: str
+    captured_at: str
+    base_commit: str
+
+
+def with_entry(text: str, as_of: AsOf) -> str:
+    """The page with its as-of line at the end (the site shows nothing of it)."""
+    fields = " ".join(f"{k}={_token(v)}" for k, v in (("date", as_of.date), ("captured_at", as_of.captured_at),
+                                                      ("base_commit", as_of.base_commit)))
+    return _ENTRY.sub("", text).rstrip("\n") + f"\n\n[//]: # (drift-bot:handover {fields})\n"
+
+
+def _token(value: str) -> str:
+    """A value as one word the line can hold (no space, no parenthesis); empty as `-`."""
+    return re.sub(r"[\s()]", "_", value) or "-"
+
+
+def read_entry(text: str | None) -> AsOf | None:
+    m = _ENTRY.search(text or "")
+    if not m:
+        return None
+    data = {k: ("" if v == "-" else v) for k, v in _FIELD.findall(m.group(1))}
+    if not {"date", "captured_at", "base_commit"} <= set(data):
+        return None
+    return AsOf(data["date"], data["captured_at"], data["base_commit"])
+
+
+def newest_page(paths: Iterable[str], slug: str) -> str | None:
+    """The newest `handover-<date>-<slug>.mdx` among `paths`."""
+    dated = [(m.group(1), p) for p in paths if (m := _PAGE.fullmatch(posixpath.basename(p))) and m.group(2) == slug]
+    return max(dated)[1] if dated else None
