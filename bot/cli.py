@@ -500,11 +500,10 @@ def docs() -> None:
 @_guard
 def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
     """Turn legacy Markdown files (repo paths) into docs-site MDX pages and list them in meta.json."""
-    import os
-
     from bot.config import load_config
     from bot.errors import DriftError
     from bot.migrate import migration_files
+    from bot.reconcile import github_site
 
     config = load_config(repo)
     sources = {}
@@ -519,8 +518,7 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
         target = repo / path
         return target.read_text(encoding="utf-8") if target.is_file() else None
 
-    files, migrated = migration_files(config, sources, read, os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
-                                      config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO"))
+    files, migrated = migration_files(config, sources, read, *github_site(config))
     for m in migrated:
         note = f" ({m.redacted} secret value(s) redacted)" if m.redacted else ""
         click.echo(f"{m.source} -> {m.page}{note}")

@@ -44,10 +44,10 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
 HANDOVER_BRANCH = "drift/handover-{slug}"
 
 
-def handover_for_apply(run: Any) -> tuple[str, dict[str, str], str, str] | None:
-    """(branch, files, date, fingerprint) of the handover pull request `drift apply` keeps, when
+def handover_for_apply(run: Any) -> Any:
+    """The handover pull request (a `bot.reconcile.DocsPull`) `drift apply` keeps when
     `docs.handover` asks for one; None when the newest entry already says all the current state
-    would. The fingerprint names what the entry says, whatever the clock.
+    would. Its fingerprint names what the entry says, whatever the clock.
 
     An entry is rendered again with the date, capture time and commit it was written as of
     (`bot.handover_entry`): a new clock alone is no news. While its pull request is open the
@@ -82,16 +82,16 @@ def handover_for_apply(run: Any) -> tuple[str, dict[str, str], str, str] | None:
                                templates=str(config.root / templates) if templates else None)
         return {**pages, **meta_updates(pages, config.docs, lambda path: run.git.show(base, path))}
 
-    from bot.reconcile import docs_fingerprint
+    from bot.reconcile import DocsPull, docs_fingerprint, handover_title
 
     fingerprint = docs_fingerprint(dict(files("2000-01-01", _as_of(run.report, "", ""))))
     if as_of is not None:
         again = files(as_of.date, _as_of(run.report, as_of.captured_at, as_of.base_commit))
         if all(run.git.show(ref, path) == text for path, text in again.items()):
             # Nothing new to say; an open entry is still rebuilt on main when main moved on.
-            return (branch, again, as_of.date, fingerprint) if pending is not None else None
+            return DocsPull(branch, handover_title(as_of.date, slug), dict(again), fingerprint) if pending else None
     day = as_of.date if pending is not None and as_of is not None else _today()
-    return branch, files(day, run.report), day, fingerprint
+    return DocsPull(branch, handover_title(day, slug), dict(files(day, run.report)), fingerprint)
 
 
 def _as_of(report: DiffReport, captured_at: str, base_commit: str) -> DiffReport:

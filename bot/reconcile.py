@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import re
 import socket
@@ -431,15 +432,30 @@ def docs_fingerprint(files: dict[str, str | None]) -> str:
     return h.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class DocsPull:
+    """A docs pull request `drift apply` keeps: its branch, title, files and what they say."""
+
+    branch: str
+    title: str
+    files: dict[str, str | None]
+    fingerprint: str  # names the content whatever the clock: a human's close is kept by it
+
+
+def _holds(current: Any, base: str, files: dict[str, str | None]) -> bool:
+    """Whether a branch is one commit on `base` changing exactly `files`."""
+    from bot.adapters.git import blob_sha
+
+    desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
+    return current is not None and current.parent == base and current.changes == desired
+
+
 def _carry(git: Git, github: Any, base: str, branches: dict[str, Any], number: int | None, config: Config,
            files: dict[str, str | None], *, branch: str, title: str, body: str) -> str | None:
     """Make `branch` hold `files` on top of current main, and one open pull request show it;
     None when both already do."""
-    from bot.adapters.git import blob_sha
-
     current = branches.get(branch)
-    desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
-    if number is not None and current is not None and current.parent == base and current.changes == desired:
+    if number is not None and _holds(current, base, files):
         return None
     commit = git.commit(base, files, title + "\n\n" + body, author(config))
     git.push(commit, branch, current.head if current else None)
@@ -467,35 +483,38 @@ def docs_pull_request(config: Config, repo: Path, files: dict[str, str | None], 
     return done or f"nothing to do: #{number} already carries these pages"
 
 
-def docs_pull_needed(run: Run, files: dict[str, str | None], fingerprint: str, branch: str) -> tuple[bool, int | None]:
-    """(whether `drift apply` must write the docs pull request on `branch`, its open number).
+def _closed_fingerprint(body: str | None) -> str | None:
+    m = DOCS_MARKER.search(body or "")
+    try:
+        data = json.loads(m.group(1)) if m else None
+    except ValueError:
+        return None
+    return str(data.get("fingerprint")) if isinstance(data, dict) else None
+
+
+def docs_pull_needed(run: Run, pull: DocsPull) -> tuple[bool, int | None]:
+    """(whether `drift apply` must write `pull`, the number of its open pull request).
 
     Decided from what the run observed, so a quiet run makes no request. A pull request a human
-    closed without merging is not opened again for the same content (the fingerprint in its body).
+    closed without merging is not opened again for the same content.
     """
-    from bot.adapters.git import blob_sha
-
-    on_branch = sorted((p for p in run.state.pulls if p.head == branch), key=lambda p: -p.number)
-    pending = next((p for p in on_branch if p.state == "open"), None)
+    on_branch = [p for p in run.state.pulls if p.head == pull.branch]
+    pending = next((p for p in sorted(on_branch, key=lambda p: -p.number) if p.state == "open"), None)
     if pending is None:
-        refused = any(p.state == "closed" and not p.merged and (m := DOCS_MARKER.search(p.body or ""))
-                      and f'"{fingerprint}"' in m.group(1) for p in on_branch)
+        refused = any(p.state == "closed" and not p.merged and _closed_fingerprint(p.body) == pull.fingerprint
+                      for p in on_branch)
         return not refused, None
-    current = run.state.branches.get(branch)
-    desired = {p: (blob_sha(t) if t is not None else None) for p, t in files.items()}
-    fresh = current is not None and current.parent == run.state.base_commit and current.changes == desired
-    return not fresh, pending.number
+    return not _holds(run.state.branches.get(pull.branch), run.state.base_commit, pull.files), pending.number
 
 
-def keep_docs_pull_request(run: Run, files: dict[str, str | None], fingerprint: str, *, branch: str, title: str,
-                           body: str) -> str | None:
+def keep_docs_pull_request(run: Run, pull: DocsPull, body: str) -> str | None:
     """`drift apply`'s docs pull request (handover, migration), opened or brought up to date."""
-    needed, number = docs_pull_needed(run, files, fingerprint, branch)
+    needed, number = docs_pull_needed(run, pull)
     if not needed:
         return None
-    body = body.rstrip("\n") + f'\n\n<!-- drift-bot:docs {{"fingerprint":"{fingerprint}"}} -->\n'
-    return _carry(run.git, run.github, run.state.base_commit, run.state.branches, number, run.config, files,
-                  branch=branch, title=title, body=body)
+    body = body.rstrip("\n") + "\n\n<!-- drift-bot:docs " + json.dumps({"fingerprint": pull.fingerprint}) + " -->\n"
+    return _carry(run.git, run.github, run.state.base_commit, run.state.branches, number, run.config, pull.files,
+                  branch=pull.branch, title=pull.title, body=body)
 
 
 def migration_pull_request(config: Config, repo: Path, files: dict[str, str | None]) -> str:
@@ -517,9 +536,15 @@ def migration_body(config: Config, files: dict[str, str | None]) -> str:
             "secret values redacted) and lists them in `meta.json`.\n")
 
 
-def migration_for_apply(run: Run) -> dict[str, str | None] | None:
-    """The files of the migration `docs.migrate` asks `drift apply` to keep in a pull request:
-    the legacy files still on main become pages; once merged (they are gone) nothing is left."""
+def github_site(config: Config) -> tuple[str, str]:
+    """(server URL, owner/name) where links to the repository's files point."""
+    return (os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
+            config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO"))
+
+
+def migration_for_apply(run: Run) -> DocsPull | None:
+    """The migration `docs.migrate` asks `drift apply` to keep in a pull request: the legacy
+    files still on main become pages; once merged (they are gone) nothing is left."""
     from bot.migrate import migration_files
 
     base = run.state.base_commit
@@ -527,29 +552,22 @@ def migration_for_apply(run: Run) -> dict[str, str | None] | None:
                if (text := run.git.show(base, str(path))) is not None}
     if not sources:
         return None
-    access_repo = run.config.repository or os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
-    files, _ = migration_files(run.config, sources, lambda path: run.git.show(base, path),
-                               os.environ.get("GITHUB_SERVER_URL", "https://github.com"), access_repo)
-    return {**files, **{src: None for src in sources}}
+    pages, _ = migration_files(run.config, sources, lambda path: run.git.show(base, path), *github_site(run.config))
+    files = {**pages, **{src: None for src in sources}}
+    return DocsPull(MIGRATION_BRANCH, MIGRATION_TITLE, files, docs_fingerprint(files))
 
 
 def keep_migration(run: Run) -> str | None:
-    files = migration_for_apply(run)
-    if files is None:
-        return None
-    return keep_docs_pull_request(run, files, docs_fingerprint(files), branch=MIGRATION_BRANCH, title=MIGRATION_TITLE,
-                                  body=migration_body(run.config, files))
+    pull = migration_for_apply(run)
+    return keep_docs_pull_request(run, pull, migration_body(run.config, pull.files)) if pull else None
 
 
 def docs_would_change(run: Run) -> bool:
     """Whether `drift apply` would write the handover or the migration pull request."""
     from bot.handover_run import handover_for_apply
 
-    wanted = handover_for_apply(run)
-    if wanted is not None and docs_pull_needed(run, dict(wanted[1]), wanted[3], wanted[0])[0]:
-        return True
-    files = migration_for_apply(run)
-    return files is not None and docs_pull_needed(run, files, docs_fingerprint(files), MIGRATION_BRANCH)[0]
+    return any(pull is not None and docs_pull_needed(run, pull)[0]
+               for pull in (handover_for_apply(run), migration_for_apply(run)))
 
 
 def handover_body(config: Config) -> str:
@@ -562,17 +580,16 @@ def handover_pull_request(config: Config, repo: Path, files: dict[str, str], dat
     from bot.handover_run import HANDOVER_BRANCH
 
     return docs_pull_request(config, repo, dict(files), branch=HANDOVER_BRANCH.format(slug=slug),
-                             title=f"docs: handover {date} ({slug})", body=handover_body(config))
+                             title=handover_title(date, slug), body=handover_body(config))
+
+
+def handover_title(date: str, slug: str) -> str:
+    return f"docs: handover {date} ({slug})"
 
 
 def keep_handover(run: Run) -> str | None:
     """The handover entry `docs.handover` asks `drift apply` to keep in a pull request."""
     from bot.handover_run import handover_for_apply
 
-    wanted = handover_for_apply(run)
-    if wanted is None:
-        return None
-    branch, files, date, fingerprint = wanted
-    slug = branch.removeprefix("drift/handover-")
-    return keep_docs_pull_request(run, dict(files), fingerprint, branch=branch, title=f"docs: handover {date} ({slug})",
-                                  body=handover_body(run.config))
+    pull = handover_for_apply(run)
+    return keep_docs_pull_request(run, pull, handover_body(run.config)) if pull else None

@@ -38,8 +38,9 @@ def test_apply_opens_the_handover_pr_with_the_page_and_meta_json(tracked_world: 
     assert "apps/docs/content/docs/operations/meta.json" in changed
     text = world.branch_file(HANDOVER, page)
     assert "[//]: # (drift-bot:handover date=" in text  # the hidden as-of line: date, capture time, commit
-    # The page says what the run left behind: the children's pull requests are in it.
-    assert "drift/r-4-r-6" in text or "#" in text
+    # The page says what the run left behind: each child's pull request, opened by this same run.
+    for child_pull in (p for p in world.pulls("open") if p.pull.head_ref.startswith("drift/r-")):
+        assert f"/pull/{child_pull.number})" in text, child_pull.pull.head_ref
 
 
 def test_a_second_apply_writes_nothing_though_the_capture_time_moved(tracked_world: World) -> None:
