@@ -219,7 +219,9 @@ def _ssh_error(exc: BaseException, url: str) -> SourceError | None:
                 f"`ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts`")
         if isinstance(e, paramiko.SSHException):
             detail = _short(e)
-            if detail in ("SSHException", "") or "banner" in detail.lower():
+            # A listener that closes or resets the connection before any banner is not sshd
+            # (which of the two a client sees depends on timing).
+            if detail in ("SSHException", "") or "banner" in detail.lower() or isinstance(_root_cause(e), ConnectionResetError):
                 detail = "no SSH server answered there (check the port, and that sshd, not another service, listens on it)"
             return SourceError(f"SSH to {host}:{port} failed: {detail}")
     return None

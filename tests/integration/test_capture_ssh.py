@@ -136,3 +136,21 @@ def test_a_port_where_no_ssh_server_answers_is_one_line_without_a_traceback(tmp_
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "no SSH server answered there" in proc.stderr
+
+
+def test_a_listener_that_resets_the_connection_is_no_ssh_server_either() -> None:
+    """Closed or reset before any banner: which one the client sees depends on timing."""
+    import paramiko
+
+    from bot.adapters.docker import _ssh_error
+
+    try:
+        try:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        except ConnectionResetError as reset:
+            raise paramiko.SSHException(str(reset)) from reset
+    except paramiko.SSHException as exc:
+        error = _ssh_error(exc, "ssh://nobody@127.0.0.1:2222")
+    assert error is not None
+    assert str(error) == ("SSH to 127.0.0.1:2222 failed: no SSH server answered there (check the port, and that sshd, "
+                          "not another service, listens on it)")
