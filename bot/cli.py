@@ -111,7 +111,69 @@ def _echo_errors_when_not_text(report: Any, fmt: str) -> None:
             _fail(error.message)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+ENVIRONMENT = """\b
+Environment:
+  GITHUB_TOKEN                 token for GitHub (plan reads, apply writes)
+  DRIFT_APP_ID                 a GitHub App's id: with its private key, the bot mints an
+  DRIFT_APP_PRIVATE_KEY        installation token whose pull requests run the repository's CI
+  DRIFT_APP_PRIVATE_KEY_FILE   (the key in PEM, or a file holding it); used instead of GITHUB_TOKEN
+  GITHUB_API_URL               API base (default https://api.github.com)
+  GITHUB_SERVER_URL            web base for links (default https://github.com)
+  GITHUB_REPOSITORY            owner/name when .drift.yml has no `repository:`
+  GITHUB_STEP_SUMMARY          where `slash` keeps a reply too long for a comment
+  GITHUB_RUN_ID                named in the run lock, to tell whose it is
+  DRIFT_CACHE_DIR              where GitHub's answers and ETags are kept (default ~/.cache/drift-bot)
+  DRIFT_RATE_FLOOR             stop when fewer API requests remain (default 50)
+  DRIFT_LOCK_TTL               seconds a killed run's lock lasts (default 900)
+  DRIFT_LOCK_WAIT              seconds a run waits for another's lock (default 600)
+  DRIFT_PROGRESS               1: progress lines on stderr even when it is not a terminal; 0: none
+  DOCKER_HOST, DOCKER_CONTEXT  the engine a docker:// source reads
+  NO_COLOR                     no colour in text output
+  DRIFT_DEBUG                  1: show the traceback of an unexpected error
+
+\b
+Exit codes: 0 ok or nothing to do, 2 drift found or changes planned (diff, plan, verify), 1 error
+(a usage error included).
+
+\b
+Example:
+  drift diff --source dir:examples/instance
+"""
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """A usage error as one line: click's message, the command it was for, where to look."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "drift"
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        message = "no command given" if ctx is None or ctx.parent is None else "no subcommand given"
+    if not isinstance(exc, click.UsageError):
+        return message
+    where = path.partition(" ")[2]
+    return f"{where + ': ' if where else ''}{message[:1].lower() + message[1:]} (see `{path} --help`)"
+
+
+class DriftGroup(click.Group):
+    """A usage error (unknown option, bad value, no command) is an error like any other: one line
+    and exit 1. Click's own exit 2 would read as "drift found" to a workflow."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            _fail(_usage_line(exc))
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            _fail("interrupted")
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=DriftGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=ENVIRONMENT)
 @click.version_option(__version__, prog_name="drift")
 def main() -> None:
     """Keep the live voice stack and main telling the same story."""
@@ -125,7 +187,12 @@ def main() -> None:
 @click.option("--verify", "with_probes", is_flag=True, help="also run the `verify:` probes and keep their results in the snapshot")
 @_guard
 def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | None, with_probes: bool) -> int:
-    """Capture the tracked live files into a snapshot folder (secrets redacted)."""
+    """Capture the tracked live files into a snapshot folder (secrets redacted).
+
+    \b
+    Example:
+      drift snapshot --source docker://?project=voice --out /tmp/snap
+    """
     import dataclasses
 
     from bot.capture.manifest import write_snapshot
@@ -151,7 +218,12 @@ def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | N
 @_inputs
 @_guard
 def diff(**kwargs: Any) -> int:
-    """List the divergences between main and the live host. Exit 0: none, 2: drift, 1: error."""
+    """List the divergences between main and the live host. Exit 0: none, 2: drift, 1: error.
+
+    \b
+    Example:
+      drift diff --source ssh://deploy@gpu-host?project=voice --format markdown
+    """
     from bot.render import render_report
 
     inputs = Inputs(**kwargs)
@@ -178,7 +250,12 @@ def _github_run(inputs: Inputs):
 @_inputs
 @_guard
 def plan(**kwargs: Any) -> int:
-    """Show what apply would do on GitHub; changes nothing. Exit 0: nothing to do, 2: changes."""
+    """Show what apply would do on GitHub; changes nothing. Exit 0: nothing to do, 2: changes.
+
+    \b
+    Example:
+      GITHUB_TOKEN=… drift plan --snapshot /tmp/snap --format json
+    """
     the_plan, report = _plan(Inputs(**kwargs), only=None)
     return _finish_plan(the_plan, report, kwargs["fmt"])
 
@@ -213,7 +290,12 @@ def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
 @click.option("--only", "only", multiple=True, metavar="CHILD", help="act only on the pull requests of these children (repeatable)")
 @_guard
 def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
-    """Make GitHub match the plan: open, update and close the bot's pull requests. Exit 0 ok, 1 error."""
+    """Make GitHub match the plan: open, update and close the bot's pull requests. Exit 0 ok, 1 error.
+
+    \b
+    Example:
+      drift apply --snapshot /tmp/snap --dry-run   # the plan, nothing written
+    """
     inputs = Inputs(**kwargs)
     if dry_run:
         the_plan, report = _plan(inputs, only=frozenset(only) or None)
@@ -320,7 +402,12 @@ def _report_done(done: list[str], errors: list[str], report: Any) -> int:
 @_inputs
 @_guard
 def tracker(**kwargs: Any) -> int:
-    """Bring the MEGA close-out issue, its research sub-issues and the per-child comments up to date."""
+    """Bring the MEGA close-out issue, its research sub-issues and the per-child comments up to date.
+
+    \b
+    Example:
+      drift tracker --snapshot /tmp/snap
+    """
     from bot.errors import DriftError
     from bot.reconcile import run_tracker
 
@@ -341,7 +428,12 @@ def tracker(**kwargs: Any) -> int:
 @click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
 @_guard
 def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Path) -> int:
-    """Handle a `/drift …` issue comment from an event payload. Exit 0: handled or refused, 1: error."""
+    """Handle a `/drift …` issue comment from an event payload. Exit 0: handled or refused, 1: error.
+
+    \b
+    Example:
+      drift slash --event "$GITHUB_EVENT_PATH" --source docker://?project=voice
+    """
     from bot.adapters.github import GitHub
     from bot.config import load_config
     from bot.errors import DriftError
@@ -383,7 +475,12 @@ def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Pat
 @click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
 @_guard
 def instances(repo: Path) -> int:
-    """The hosts of `instances:` as a GitHub Actions matrix (JSON), one job per host."""
+    """The hosts of `instances:` as a GitHub Actions matrix (JSON), one job per host.
+
+    \b
+    Example:
+      echo "matrix=$(drift instances)" >> "$GITHUB_OUTPUT"
+    """
     import json
 
     from bot.config import load_config
@@ -401,7 +498,12 @@ def instances(repo: Path) -> int:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @_guard
 def verify(repo: Path, fmt: str) -> int:
-    """Run the `verify:` probes of .drift.yml against the instance. Exit 0: all pass, 2: a probe failed, 1: error."""
+    """Run the `verify:` probes of .drift.yml against the instance. Exit 0: all pass, 2: a probe failed, 1: error.
+
+    \b
+    Example:
+      drift verify --format json
+    """
     from bot.capture import now_utc
     from bot.config import load_config
     from bot.verify import exit_code, parse_probes, render_probes, run_probes
@@ -420,7 +522,12 @@ def verify(repo: Path, fmt: str) -> int:
 @click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
 @_guard
 def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
-    """Store a file for a MEGA attachment slot (on the drift-attachments branch) and link it there."""
+    """Store a file for a MEGA attachment slot (on the drift-attachments branch) and link it there.
+
+    \b
+    Example:
+      drift attach session.md --slot session-memory --redact
+    """
     import os
 
     from bot.adapters.git import Git, attach_commit
@@ -444,7 +551,7 @@ def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
         if not found:
             raise DriftError("no MEGA issue yet: run `drift tracker` first, or set `tracker: {mega: N}`")
         mega = found[0]
-    git = Git(repo, config.remote, access.token)
+    git = Git(repo, config.remote, access.token, author(config))
     head, changed = attach_commit(git, BRANCH, prepared.path, prepared.text, f"drift: attach {prepared.path} (#{mega.number})\n",
                                   author(config))
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
@@ -465,7 +572,12 @@ def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
 @click.option("--pr", "pull_request", is_flag=True, help="put the pages into a pull request instead of the working tree")
 @_guard
 def handover(date: str | None, slug: str | None, architecture: bool, pull_request: bool, **kwargs: Any) -> int:
-    """Write the handover page (and the architecture page, the changelog entry) and update meta.json."""
+    """Write the handover page (and the architecture page, the changelog entry) and update meta.json.
+
+    \b
+    Example:
+      drift handover --source docker://?project=voice --slug voice-bring-up --pr
+    """
     from bot.handover_run import handover_files
 
     inputs = Inputs(**kwargs)
@@ -499,7 +611,12 @@ def docs() -> None:
 @click.option("--pr", "pull_request", is_flag=True, help="open one pull request that adds the pages and removes the old files")
 @_guard
 def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
-    """Turn legacy Markdown files (repo paths) into docs-site MDX pages and list them in meta.json."""
+    """Turn legacy Markdown files (repo paths) into docs-site MDX pages and list them in meta.json.
+
+    \b
+    Example:
+      drift docs migrate voice/DEPLOY-AWS.md --pr
+    """
     from bot.config import load_config
     from bot.errors import DriftError
     from bot.migrate import migration_files

@@ -17,7 +17,7 @@ from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.git import Git, read_base
+from bot.adapters.git import DEFAULT_IDENTITY, Git, read_base
 from bot.config import Config
 from bot.edit import edited_files
 from bot.errors import ConfigError
@@ -26,7 +26,7 @@ from bot.pipeline import build_report
 from bot.plan import TitleFn, gated_issues, github_plan, proposed_prs
 
 BRANCH_PREFIX = "drift/"
-DEFAULT_AUTHOR = ("drift-bot", "drift-bot@users.noreply.github.com")
+DEFAULT_AUTHOR = DEFAULT_IDENTITY  # `bot:` in .drift.yml overrides it
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,24 @@ class GitHubAccess:
 
 
 def github_access(config: Config) -> GitHubAccess | None:
-    """From the environment, as GitHub Actions sets it; None when there is no token."""
+    """From the environment, as GitHub Actions sets it; None when there is no token.
+
+    A GitHub App (DRIFT_APP_ID with DRIFT_APP_PRIVATE_KEY or DRIFT_APP_PRIVATE_KEY_FILE) comes
+    first: its installation token serves the API and git alike, and its pull requests run CI."""
+    app_id = os.environ.get("DRIFT_APP_ID", "").strip()
     token = os.environ.get("GITHUB_TOKEN", "").strip()
-    if not token:
+    if not token and not app_id:
         return None
     repository = config.repository or os.environ.get("GITHUB_REPOSITORY", "")
     if not repository:
-        raise ConfigError("GITHUB_TOKEN is set but no repository is known: set `repository:` in .drift.yml or GITHUB_REPOSITORY")
-    return GitHubAccess(token, repository, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
+        raise ConfigError(f"{'DRIFT_APP_ID' if app_id else 'GITHUB_TOKEN'} is set but no repository is known: "
+                          "set `repository:` in .drift.yml or GITHUB_REPOSITORY")
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    if app_id:
+        from bot.adapters.github import app_installation_token, app_private_key
+
+        token = app_installation_token(app_id, app_private_key(), repository, api_url)
+    return GitHubAccess(token, repository, api_url)
 
 
 @contextlib.contextmanager
@@ -58,7 +68,7 @@ def run_lock(config: Config, repo: Path) -> Iterator[None]:
     if access is None:
         yield
         return
-    git = Git(repo, config.remote, access.token)
+    git = Git(repo, config.remote, access.token, author(config))
     base, _ = git.sync(config.base, BRANCH_PREFIX)
     import secrets
 
@@ -135,7 +145,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, access: GitHubAccess
             instance: str | None = None) -> Run:
     from bot.adapters.github import GitHub
 
-    git = Git(repo, config.remote, access.token)
+    git = Git(repo, config.remote, access.token, author(config))
     base_commit, branches = git.sync(config.base, BRANCH_PREFIX)
     _, base_files = read_base(repo, base_commit, [p for _, p in config.files])
     report = build_report(config, snapshot, config.base, base_commit, base_files)
@@ -475,7 +485,7 @@ def docs_pull_request(config: Config, repo: Path, files: dict[str, str | None], 
     access = github_access(config)
     if access is None:
         raise DriftError("a docs pull request needs GitHub: set GITHUB_TOKEN")
-    git = Git(repo, config.remote, access.token)
+    git = Git(repo, config.remote, access.token, author(config))
     base, branches = git.sync(config.base, BRANCH_PREFIX)
     github = GitHub(access.token, access.repository, access.api_url)
     number = github.find_open_pull(branch) if branch in branches else None

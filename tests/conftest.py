@@ -1,8 +1,11 @@
 """Shared fixtures: the bundled example, a throwaway git checkout of main, and the CLI."""
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,27 @@ pytest_plugins = ["tests.fakegithub.plugin", "tests.github_world", "tests.docker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "instance"
+
+
+def _hermetic_git() -> None:
+    """The whole session (and every process it starts: the CLI, git, workers) runs as on a fresh
+    runner: its own HOME, no system git config, and a global one that only says
+    `user.useConfigOnly = true`, so a commit made without the bot's identity fails here exactly as
+    it fails on a machine whose git knows no user and whose host name has no domain. Set at import,
+    before collection, as some tests run the bot while collecting."""
+    if os.environ.get("DRIFT_TEST_HOME"):
+        return  # set by the process that started this one (an xdist worker of this session)
+    home = Path(tempfile.mkdtemp(prefix="drift-test-home-"))
+    (home / ".gitconfig").write_text("[user]\n\tuseConfigOnly = true\n")
+    os.environ.update(HOME=str(home), DRIFT_TEST_HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+                      GIT_CONFIG_NOSYSTEM="1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
+                 "GIT_CONFIG_COUNT", "GITHUB_TOKEN", "DRIFT_APP_ID", "DRIFT_APP_PRIVATE_KEY", "DRIFT_APP_PRIVATE_KEY_FILE"):
+        os.environ.pop(name, None)
+    atexit.register(shutil.rmtree, home, True)
+
+
+_hermetic_git()
 
 
 @pytest.fixture(autouse=True)

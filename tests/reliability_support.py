@@ -357,7 +357,8 @@ def write_table(points: list[WritePoint]) -> str:
         tmp = BUILD / "crash-table.md.tmp"
         tmp.write_text(text)
         tmp.replace(BUILD / "crash-table.md")
-        for old in (BUILD / "crash-cells").iterdir():
+        # Nothing may be there yet: this item can run before, or without, any other.
+        for old in (BUILD / "crash-cells").iterdir() if (BUILD / "crash-cells").is_dir() else ():
             if old != folder and old.is_dir() and time.time() - old.stat().st_mtime > 3600:
                 for f in old.iterdir():
                     f.unlink()

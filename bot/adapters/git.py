@@ -66,19 +66,79 @@ def blob_sha(text: str) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+# Every commit the bot makes is the bot's: git's own idea of the user (its config, or a name made
+# from the host name, which fails on a runner whose host name has no domain) is never asked.
+DEFAULT_IDENTITY = ("drift-bot", "drift-bot@users.noreply.github.com")
+MIN_GIT = (2, 31)  # GIT_CONFIG_COUNT, which carries the token's header, came with git 2.31
+_git_version: tuple[int, ...] | None = None
+
+
+def git_version() -> tuple[int, ...]:
+    """The version of the git on PATH, asked once per process."""
+    global _git_version
+    if _git_version is None:
+        import re
+
+        try:
+            out = subprocess.run(["git", "--version"], capture_output=True, text=True, timeout=30).stdout
+        except OSError:
+            raise GitError("git is not installed; drift-bot needs git 2.31 or newer") from None
+        m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+        _git_version = tuple(int(x) for x in m.groups(default="0")) if m else (0,)
+    return _git_version
+
+
+def require_git_for_token() -> None:
+    """Older git ignores GIT_CONFIG_COUNT: the push would go out without the token."""
+    version = git_version()
+    if version[:2] < MIN_GIT:
+        have = ".".join(str(x) for x in version)
+        raise GitError(f"git {have} is too old: drift-bot needs git 2.31 or newer to pass the token to git "
+                       "(older git ignores GIT_CONFIG_COUNT)")
+
+
+def header_scope(url: str) -> str | None:
+    """The URL an http.<url>.extraHeader is scoped to: the remote's own (as actions/checkout
+    scopes its header to the server), so the token goes to no other host, nor to a submodule's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None  # a path or an SSH remote: no HTTP header to send
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")  # never a user or password of the URL
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 class Git:
     """The checkout the bot runs in, and its remote. The token only ever travels in the
-    environment of one git command, as an HTTP header: never in argv, .git/config or output."""
+    environment of one git command, as an HTTP header scoped to the remote's URL: never in argv,
+    .git/config or output. Every command runs as the bot (`identity`), so no commit depends on
+    the machine's git config."""
 
-    def __init__(self, repo: Path, remote: str, token: str | None = None):
-        self.repo, self.remote, self.token = repo, remote, token
+    def __init__(self, repo: Path, remote: str, token: str | None = None,
+                 identity: tuple[str, str] = DEFAULT_IDENTITY):
+        self.repo, self.remote, self.token, self.identity = repo, remote, token, identity
+        self._scope: str | None = None
+
+    def remote_url(self) -> str:
+        if "://" in self.remote or self.remote.startswith("/"):
+            return self.remote
+        proc = subprocess.run(["git", "remote", "get-url", self.remote], cwd=self.repo, capture_output=True, text=True,
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, timeout=60)
+        if proc.returncode != 0:
+            raise GitError(f"no git remote {self.remote!r} in {self.repo}: set `remote:` in .drift.yml to the remote to push to")
+        return proc.stdout.strip()
 
     def _env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(extra or {})}
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **_identity_env(self.identity), **(extra or {})}
         if self.token:
-            basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
-            env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader",
-                       GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
+            if self._scope is None:
+                require_git_for_token()
+                self._scope = header_scope(self.remote_url()) or ""
+            if self._scope:
+                basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
+                env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"http.{self._scope}.extraHeader",
+                           GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
         return env
 
     def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
@@ -134,9 +194,7 @@ class Git:
     def commit(self, parent: str, files: dict[str, str | None], message: str, author: tuple[str, str]) -> str:
         """A commit on top of `parent` with `files` changed, built on a throwaway index."""
         with tempfile.TemporaryDirectory() as tmp:
-            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index"),
-                   "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-                   "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index"), **_identity_env(author)}
             self.run("read-tree", parent, env=env)
             for path, text in sorted(files.items()):
                 if text is None:
@@ -233,6 +291,11 @@ class Git:
         return True
 
 
+def _identity_env(author: tuple[str, str]) -> dict[str, str]:
+    return {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+
+
 def _lock_field(message: str, name: str) -> str | None:
     for line in message.splitlines():
         key, _, value = line.partition(":")
@@ -264,9 +327,7 @@ def attach_commit(git: Git, branch: str, path: str, text: str, message: str, aut
         commit = git.commit(head, {path: text}, message, author)
     else:
         empty = git.run("hash-object", "-t", "tree", "-w", "--stdin", stdin="").strip()
-        root = git.run("commit-tree", empty, "-m", "drift-bot attachments\n", env={
-            "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}).strip()
+        root = git.run("commit-tree", empty, "-m", "drift-bot attachments\n", env=_identity_env(author)).strip()
         commit = git.commit(root, {path: text}, message, author)
     git.push(commit, branch, head)
     return commit, True

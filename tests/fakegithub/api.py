@@ -1119,3 +1119,6 @@ def get_branch(ctx: Ctx) -> Reply:
                                                   "checks": []}},
         "protection_url": f"{api}/branches/{name}/protection",
     })
+
+
+from . import apps  # noqa: E402,F401 - registers the GitHub App routes

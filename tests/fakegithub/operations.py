@@ -83,4 +83,7 @@ SERVED_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("DELETE", R + "/git/refs/{ref}"),
     ("GET", R + "/branches"),
     ("GET", R + "/branches/{branch}"),
+    # GitHub Apps: an installation token minted with the app's JWT
+    ("GET", R + "/installation"),
+    ("POST", "/app/installations/{installation_id}/access_tokens"),
 )

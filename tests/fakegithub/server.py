@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, urlsplit
 
-from . import githttp
+from . import apps, githttp
 from .api import ROUTES, Ctx
 from .contract import ContractRecorder, Violation
 from .gitstore import BareRepo, Ident
@@ -210,6 +210,10 @@ class FakeGitHub:
                 self._token_of[key] = tok
                 self._tokens[tok] = u
             return self._token_of[key]
+
+    def add_app(self, slug: str, repos=(), permissions=None) -> "apps.App":
+        """A GitHub App installed on `repos`; its JWT buys installation tokens (see apps.py)."""
+        return apps.add_app(self, slug, repos, permissions)
 
     def revoke_token(self, login: str) -> None:
         with self._lock:
@@ -720,7 +724,9 @@ class FakeGitHub:
                     "message": "Problems parsing JSON",
                     "documentation_url": "https://docs.github.com/rest", "status": "400"})), None, None
         with self._lock:
-            if creds.present:
+            # A GitHub App's JWT is checked by the operations that take one (apps.py).
+            jwt_call = op is not None and op.template in apps.JWT_OPERATIONS and apps.looks_like_jwt(creds.token)
+            if creds.present and not jwt_call:
                 user = self._user_for_token(creds.token)
                 if user is None:
                     return _Outcome(401, {**base_headers, **self._rl_headers(None)}, dumps({

@@ -78,6 +78,8 @@ class Ids:
             "reaction": itertools.count(410_000_001),
             "label": itertools.count(5_500_000_001),
             "review": itertools.count(2_600_000_001),
+            "app": itertools.count(1_200_001),
+            "installation": itertools.count(61_000_001),
         }
         self._lock = threading.Lock()
 
