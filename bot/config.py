@@ -15,7 +15,7 @@ CONFIG_NAME = ".drift.yml"
 _TOP_KEYS = {
     "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
     "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks", "slash",
-    "issues", "verify_closes",
+    "issues", "verify_closes", "host",
 }
 _CHILD_KEYS = {"issue", "title", "match"}
 _TRACKER_KEYS = {"parent", "mega", "research", "title"}
@@ -44,6 +44,7 @@ class Instance:
     name: str
     source: str
     apply: bool = True
+    host: str | None = None  # the instance's name on pages, when it is not what the capture records
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Config:
     verify: tuple[dict[str, Any], ...] = ()
     docs: dict[str, Any] = field(default_factory=dict)
     instances: tuple[Instance, ...] = ()
+    host: str | None = None  # the instance's name on pages (a `dir:` source cannot tell it)
     extra: dict[str, Any] = field(default_factory=dict)  # keys later stages read (bot, templates, instances...)
 
     @property
@@ -258,12 +260,17 @@ def parse_config(text: str, path: Path) -> Config:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("source"), str):
             raise fail("each instance needs `name` and `source`, e.g. {name: gpu-l4-01, source: 'ssh://deploy@gpu-l4-01?project=voice'}",
                        "instances", i)
-        unknown = set(item) - {"name", "source", "apply"}
+        unknown = set(item) - {"name", "source", "apply", "host"}
         if unknown:
-            raise fail(f"instance {item['name']}: unknown key `{sorted(unknown)[0]}` (known: apply, name, source)", "instances", i)
+            raise fail(f"instance {item['name']}: unknown key `{sorted(unknown)[0]}` (known: apply, host, name, source)", "instances", i)
+        if item.get("host") is not None and not _host_name(item["host"]):
+            raise fail(f"instance {item['name']}: `host` must be a host name, e.g. gpu-l4-01", "instances", i, "host")
         if not _CHILD_NAME.match(item["name"]) or any(x.name == item["name"] for x in instances):
             raise fail(f"instance name {item['name']!r} must be unique and start with a letter", "instances", i)
-        instances.append(Instance(item["name"], item["source"], bool(item.get("apply", True))))
+        instances.append(Instance(item["name"], item["source"], bool(item.get("apply", True)), item.get("host")))
+    host = raw.get("host")
+    if host is not None and not _host_name(host):
+        raise fail("`host` must be a host name, e.g. gpu-l4-01 (the instance's name on pages)", "host")
 
     return Config(
         path=path,
@@ -281,9 +288,14 @@ def parse_config(text: str, path: Path) -> Config:
         verify=tuple(verify),
         docs=dict(docs),
         instances=tuple(instances),
+        host=host,
         extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues", "verify_closes")
                if k in raw},
     )
+
+
+def _host_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}", value))
 
 
 _RUNTIME_KEYS = {"enabled", "max_restarts"}

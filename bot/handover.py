@@ -33,6 +33,10 @@ from bot.plan import proposed_prs
 
 DOCS_DIR = "apps/docs/content/docs/operations"
 ARCHITECTURE_PAGE = "stack-architecture"
+# Frontmatter icons: lucide names, which Fumadocs' icon plugin shows beside the sidebar entry.
+ICONS = {"handover": "ClipboardCheck", "architecture": "Server", "changelog": "History"}
+# Fumadocs serves the pages under `content/docs` at `/docs` (its default `baseUrl`).
+CONTENT_ROOT, BASE_URL = "content/docs", "/docs"
 _TITLE_NAME = re.compile(r"^\s*\[?([A-Z][A-Z0-9]*-\d+)\]?\s*[:·—–-]?\s*(.*)$", re.S)
 # Words in a research ticket's title that say which check's findings it answers.
 _CHECK_WORDS = {"vram": ("vram", "gpu memory"), "model_cache": ("cache",), "health": ("health",), "images": ("image",)}
@@ -125,6 +129,8 @@ class Facts:
     contested: tuple[tuple[str, int], ...] = ()  # files more than one unmerged pull request edits
     pages: dict[str, str] = field(default_factory=dict)  # role -> repo path of the pages written
     titles: dict[str, str] = field(default_factory=dict)  # role -> page title
+    links: dict[str, str] = field(default_factory=dict)  # role -> the page's URL in the docs site, when known
+    icons: dict[str, str] = field(default_factory=lambda: dict(ICONS))  # role -> frontmatter icon
 
 
 def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str | None = None,
@@ -151,13 +157,35 @@ def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str |
         paths["changelog"] = f"{_inside('docs.changelog', str(docs['changelog']))}/{facts.date}-{facts.slug}.mdx"
     titles = {"handover": f"Handover {facts.date}: {facts.title}",
               "architecture": page_name(paths.get("architecture", ARCHITECTURE_PAGE)).replace("-", " ").capitalize()}
-    facts = Facts(**{**facts.__dict__, "pages": paths, "titles": titles})
+    links = {role: url for role, path in paths.items() if (url := site_url(path, docs))}
+    facts = Facts(**{**facts.__dict__, "pages": paths, "titles": titles, "links": links})
     names = {"handover": "handover.mdx.j2", "architecture": "architecture.mdx.j2", "changelog": "changelog-entry.mdx.j2"}
     pages = {path: render_mdx(names[role], templates, facts=facts) for role, path in paths.items()}
     # The handover page remembers what it was written as of: a later run can tell news from a new clock.
     as_of = AsOf(facts.date, report.captured_at or "", report.base_commit or "")
     pages[paths["handover"]] = with_entry(pages[paths["handover"]], as_of)
     return pages
+
+
+def site_url(path: str, docs: Mapping[str, Any]) -> str | None:
+    """The URL the docs site serves a page at: the part of its path under `docs.content_root`
+    (default `content/docs`) below `docs.base_url` (default `/docs`), without `.mdx`, route
+    groups `(name)` or a final `index`. None when the page is not under the content root: the
+    pages then name each other by path instead of linking."""
+    base = str(docs.get("base_url") or BASE_URL)
+    if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", base):
+        raise DriftError(f".drift.yml: docs.base_url must be a path like /docs, not {base!r}")
+    root = str(docs.get("content_root") or CONTENT_ROOT).strip("/").split("/")
+    parts = posixpath.splitext(path)[0].split("/")
+    starts = [i for i in range(len(parts) - len(root) + 1) if parts[i:i + len(root)] == root]
+    if not starts:
+        return None
+    rest = [p for p in parts[starts[-1] + len(root):] if not (p.startswith("(") and p.endswith(")"))]
+    if rest and rest[-1] == "index":
+        rest.pop()
+    if any(not re.fullmatch(r"[A-Za-z0-9._~-]+", p) for p in rest):
+        return None  # a name a URL would have to escape: named by path instead
+    return "/".join([base.rstrip("/"), *rest]) or "/"
 
 
 def render_mdx(name: str, templates: str | None, **context: Any) -> str:
@@ -257,6 +285,11 @@ def _contested(items: Sequence[PullItem]) -> tuple[tuple[str, int], ...]:
             for f in item.files:
                 counts[f] = counts.get(f, 0) + 1
     return tuple((f, n) for f, n in counts.items() if n > 1)
+
+
+def entry_slug(slug: str | None) -> str:
+    """The tail of a handover page's name, as `handover_pages` writes it."""
+    return _slug(slug or "bring-up")
 
 
 def _slug(text: str) -> str:

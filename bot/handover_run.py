@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,17 @@ from bot.model import DiffReport, Snapshot
 def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str | None, slug: str | None,
                    architecture: bool, instance: str | None, local_report: Callable[[], DiffReport]
                    ) -> tuple[dict[str, str], str, str]:
-    """(repo path -> text of every page and changed meta.json, the date, the slug)."""
+    """(repo path -> text of every page and changed meta.json, the date, the slug).
+
+    Like `drift apply`, a run with nothing new to say gives the pages back as they are: the
+    entry (the `--date` one, or else the newest of its slug in the working tree) is rendered
+    again as of the capture time and commit it names, and when that is the page byte for byte,
+    those are the pages. Only news (a PR merged, a finding came or went) writes a new capture
+    time, into today's entry unless `--date` names one.
+    """
     from bot.docs_meta import meta_updates
-    from bot.handover import handover_pages
+    from bot.handover import DOCS_DIR, entry_slug, handover_pages
+    from bot.handover_entry import newest_page, read_entry
     from bot.reconcile import github_access, observe
 
     access = github_access(config)
@@ -27,18 +36,52 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, *, date: str 
         run = observe(config, repo, snapshot, access, instance=instance)
         report, pulls = run.report, run.state.pulls
         issues = _issues(config, run.github)
-    day = date or _today()
+    report = replace(report, host=page_host(config, snapshot, instance))
     templates = config.extra.get("templates")
-    pages = handover_pages(report, config, date=day, slug=slug, pulls=pulls, issues=issues, architecture=architecture,
-                           live={f.repo_path: f.text for f in snapshot.files if f.text is not None},
-                           templates=str(config.root / templates) if templates else None)
 
     def read(path: str) -> str | None:
         target = repo / path
         return target.read_text(encoding="utf-8") if target.is_file() else None
 
-    name = next(iter(pages)).rsplit("/", 1)[-1].removesuffix(".mdx").split("-", 4)[-1] if pages else (slug or "bring-up")
-    return {**pages, **meta_updates(pages, config.docs, read)}, day, name
+    def files(day: str, as_of: DiffReport) -> dict[str, str]:
+        pages = handover_pages(as_of, config, date=day, slug=slug, pulls=pulls, issues=issues, architecture=architecture,
+                               live={f.repo_path: f.text for f in snapshot.files if f.text is not None},
+                               templates=str(config.root / templates) if templates else None)
+        return {**pages, **meta_updates(pages, config.docs, read)}
+
+    name = entry_slug(slug)
+    folder = str(config.docs.get("dir") or DOCS_DIR).strip("/")
+    if date is not None:
+        entry: str | None = f"{folder}/handover-{date}-{name}.mdx"
+    else:
+        listed = repo / folder
+        entry = newest_page((f"{folder}/{p.name}" for p in listed.glob("handover-*.mdx")) if listed.is_dir() else (), name)
+    written = read(entry) if entry else None
+    as_of = read_entry(written)
+    if as_of is not None and (date is None or as_of.date == date):
+        again = files(as_of.date, _as_of(report, as_of.captured_at, as_of.base_commit))
+        if again.get(entry or "") == written:
+            return again, as_of.date, name
+    day = date or _today()
+    return files(day, report), day, name
+
+
+def page_host(config: Config, snapshot: Snapshot, instance: str | None) -> str | None:
+    """The instance's name on its pages. `host:` of the instance (or, with none named, of
+    `.drift.yml`) first; else what the capture recorded. A `dir:` source records the machine that
+    read the folder, not the instance: its record counts only when nothing else is known (the
+    instance's own name in `instances:` comes before it)."""
+    chosen = config.instance(instance) if instance else None
+    if chosen is not None and chosen.host:
+        return chosen.host
+    if chosen is None and config.host:
+        return config.host
+    local = snapshot.source.startswith("dir:")
+    if snapshot.host and not local:
+        return snapshot.host
+    if chosen is not None:
+        return chosen.name
+    return snapshot.host or None
 
 
 HANDOVER_BRANCH = "drift/handover-{slug}"
@@ -75,6 +118,7 @@ def handover_for_apply(run: Any) -> Any:
     issues = _issues(config, run.github)
     templates = config.extra.get("templates")
     live = {f.repo_path: f.text for f in run.snapshot.files if f.text is not None}
+    report = replace(run.report, host=page_host(config, run.snapshot, run.instance))
 
     def files(date: str, report: DiffReport) -> dict[str, str]:
         pages = handover_pages(report, config, date=date, slug=slug, pulls=run.state.pulls, issues=issues,
@@ -84,20 +128,18 @@ def handover_for_apply(run: Any) -> Any:
 
     from bot.reconcile import DocsPull, docs_fingerprint, handover_title
 
-    fingerprint = docs_fingerprint(dict(files("2000-01-01", _as_of(run.report, "", ""))))
+    fingerprint = docs_fingerprint(dict(files("2000-01-01", _as_of(report, "", ""))))
     if as_of is not None:
-        again = files(as_of.date, _as_of(run.report, as_of.captured_at, as_of.base_commit))
+        again = files(as_of.date, _as_of(report, as_of.captured_at, as_of.base_commit))
         if all(run.git.show(ref, path) == text for path, text in again.items()):
             # Nothing new to say; an open entry is still rebuilt on main when main moved on.
             return DocsPull(branch, handover_title(as_of.date, slug), dict(again), fingerprint) if pending else None
     day = as_of.date if pending is not None and as_of is not None else _today()
-    return DocsPull(branch, handover_title(day, slug), dict(files(day, run.report)), fingerprint)
+    return DocsPull(branch, handover_title(day, slug), dict(files(day, report)), fingerprint)
 
 
 def _as_of(report: DiffReport, captured_at: str, base_commit: str) -> DiffReport:
     """The report as if captured then, against main at that commit (its evidence in main too)."""
-    from dataclasses import replace
-
     fresh = report.base_commit
 
     def moved(f: Any) -> Any:

@@ -69,6 +69,34 @@ def mdx_code(value: Any, table: bool = False) -> str:
     return f"{fence}{text}{fence}"
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# GFM links bare URLs, `www.` names and e-mail addresses after parsing, from the text itself, so no
+# escape stops it; a word joiner (invisible, no width) inside each opener does.
+_LITERAL_LINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def mdx_heading(value: Any) -> str:
+    """Text for a heading: escaped as `mdx`, and no bare URL or address that GFM would make a
+    link. The docs site makes every heading (and its "On this page" entry) a link, and a link
+    inside a link is invalid HTML that breaks the page's hydration."""
+    return mdx(_LITERAL_LINK.sub(WORD_JOINER, _flat("" if value is None else value)))
+
+
+def mdx_prose(value: Any) -> str:
+    """A sentence written by the checks, where `…` marks code (a Caddyfile line to add): those
+    spans become code spans, the rest is escaped text, so the reader sees neither a backtick
+    nor a backslash. A lone backtick stays a literal backtick."""
+    if value is None:
+        return ""
+    text = _flat(value)
+    out, at = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(mdx(text[at:m.start()]) + mdx_code(m[1]))
+        at = m.end()
+    return "".join(out) + mdx(text[at:])
+
+
 def mdx_cell(value: Any) -> str:
     """A table cell: escaped text (pipes included)."""
     return mdx(value)
@@ -124,6 +152,8 @@ FILTERS = {
     "mdx": mdx,
     "mdx_code": mdx_code,
     "mdx_cell": mdx_cell,
+    "mdx_prose": mdx_prose,
+    "mdx_heading": mdx_heading,
     "mdx_evidence": mdx_evidence,
     "yaml_str": yaml_str,
     "short": short,

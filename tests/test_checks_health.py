@@ -48,20 +48,30 @@ def probe(port: int, path: str = "/healthz") -> str:
     return caddy(WGET.format(port=port, path=path))
 
 
-def test_main_probes_8080_for_a_route_its_caddyfile_lacks():
+def test_main_probes_8080_where_caddy_has_no_site_one_cause_said_once():
     found = run((ROOT / "voice/docker-compose.yml").read_text(), (ROOT / "voice/caddy/Caddyfile").read_text(), "main")
-    by_id = {f.id: f for f in found}
-    assert set(by_id) == {finding_id("health", "caddy:port"), finding_id("health", "caddy:path")}
-    port, path = by_id[finding_id("health", "caddy:port")], by_id[finding_id("health", "caddy:path")]
-    assert port.message == ("caddy healthcheck probes 127.0.0.1:8080, but caddy listens only on 80, 443, 2019: the check "
-                            "can never pass; probe a port it serves or add a :8080 site to voice/caddy/Caddyfile")
-    assert path.message == ("caddy healthcheck asks for /healthz on port 8080, but voice/caddy/Caddyfile has no site on "
-                            'port 8080 to answer it; add `:8080 { respond /healthz "ok" 200 }`')
-    for f in found:
-        assert f.severity == "warning"
-        assert (f.evidence["side"], f.evidence["file"], f.evidence["line"]) == ("main", "voice/docker-compose.yml", 90)
-    assert port.evidence["listens"] == {"80": ["ports", "voice/caddy/Caddyfile"], "443": ["ports", "voice/caddy/Caddyfile"],
-                                        "2019": ["Caddy admin API"]}
+    [f] = found  # the port nobody listens on and the route nobody answers there are one cause
+    assert f.id == finding_id("health", "caddy:port") and f.severity == "warning"
+    assert f.message == ("caddy healthcheck asks for /healthz on 127.0.0.1:8080, but caddy listens only on 80, 443, 2019 "
+                         "and voice/caddy/Caddyfile has no site on port 8080: the check can never pass; probe a port it "
+                         'serves or add `:8080 { respond /healthz "ok" 200 }` to voice/caddy/Caddyfile')
+    assert (f.evidence["side"], f.evidence["file"], f.evidence["line"]) == ("main", "voice/docker-compose.yml", 90)
+    # all the evidence of both: what it listens on, and what was asked of which Caddyfile
+    assert f.evidence["listens"] == {"80": ["ports", "voice/caddy/Caddyfile"], "443": ["ports", "voice/caddy/Caddyfile"],
+                                     "2019": ["Caddy admin API"]}
+    assert (f.evidence["probed_port"], f.evidence["probed_path"], f.evidence["caddyfile"]) == (8080, "/healthz",
+                                                                                              "voice/caddy/Caddyfile")
+    assert f.evidence["test"] == ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:8080/healthz"]
+
+
+def test_a_served_port_without_the_route_and_an_unserved_port_of_another_service_stay_apart():
+    caddyfile = ":8081 {\n\trespond /livez 200\n}\n"
+    [path] = run(probe(8081), caddyfile)  # the port is served: only the route is missing
+    assert path.id == finding_id("health", "caddy:path")
+    assert path.message.startswith("caddy healthcheck asks for /healthz on port 8081, but no route of its port-8081 site")
+    compose = "services:\n  a:\n    image: x/a:1\n    expose: [\"9000\"]\n    healthcheck: {test: curl -f http://127.0.0.1:9001/}\n"
+    [port] = run(compose)  # no Caddyfile: the port finding alone, as before
+    assert port.id == finding_id("health", "a:port") and "listens only on 9000" in port.message
 
 
 def test_the_live_fix_answers_on_8081():
@@ -166,9 +176,10 @@ def test_global_ports_admin_and_directory_mounts():
     assert run(caddy(WGET.format(port=8088, path="/healthz"), mount), caddyfile) == []
     assert run(caddy(WGET.format(port=2020, path="/config/"), mount), caddyfile) == []  # the admin API
     found = run(caddy(WGET.format(port=2019, path="/config/"), mount), caddyfile)  # admin moved away from 2019
-    assert [f.id for f in found] == [finding_id("health", "caddy:port"), finding_id("health", "caddy:path")]
+    assert [f.id for f in found] == [finding_id("health", "caddy:port")]  # no site there either: one cause, once
+    assert found[0].message.startswith("caddy healthcheck asks for /config/ on 127.0.0.1:2019, but caddy listens only on")
     off = "{\n\tadmin off\n}\n:8081 {\n\trespond 200\n}\n"
-    assert "listens only on 80, 443, 8081:" in run(caddy(WGET.format(port=2019, path="/config/")), off)[0].message
+    assert "listens only on 80, 443, 8081 and" in run(caddy(WGET.format(port=2019, path="/config/")), off)[0].message
 
 
 def test_parse_caddyfile_sites_and_tokens():

@@ -22,7 +22,9 @@ def test_the_bundled_config_maps_the_real_children() -> None:
     assert {c.name: c.issue for c in config.children} == {"R-3": 663, "R-5": 666, "R-4": 664, "R-6": 667, "R-8": 668, "R-9": 669}
     assert config.groups == (("R-4", "R-6"),)
     assert (config.tracker.parent, config.tracker.mega) == (660, 672)
-    assert config.tracker.research == ({"key": "RT-1", "issue": 673}, {"key": "RT-2", "issue": 674})
+    assert config.tracker.research == ({"key": "RT-1", "issue": 673, "title": "GPU VRAM architecture viability on L4"},
+                                       {"key": "RT-2", "issue": 674, "title": "turn-detector / HF-cache lifecycle"})
+    assert config.host == "gpu-l4-01"
     assert config.extra["issues"] == {"R-10": 670, "R-12": 671}
     assert ("docker-compose.yml", "voice/docker-compose.yml") in config.files
     assert config.gates == {"R-10": ("RT-1",), "R-0": ("R-10",)}

@@ -19,11 +19,12 @@ from bot.config import Config, parse_config
 from bot.docs_meta import meta_updates
 from bot.errors import DriftError
 from bot.handover import gather, handover_pages
+from bot.mdx import WORD_JOINER
 from bot.model import DiffReport, Divergence, Finding, IssueState, PullRequestState
 from bot.pipeline import build_report
 from bot.plan import proposed_prs
 from tests.cli_support import assert_golden
-from tests.test_mdx import assert_valid, compile_pages, flat, hostile, mdx_compiler  # noqa: F401 - a fixture
+from tests.test_mdx import assert_site_page, compile_pages, flat, hostile, mdx_compiler, prose_text  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE, SLUG = "2026-04-24", "voice-bringup"
@@ -185,8 +186,18 @@ def test_every_example_page_compiles_with_frontmatter() -> None:
     pages.update({"clean/" + k: v for k, v in pages_of(nothing, {}).items()})
     out = compile_pages(pages)
     for name, page in pages.items():
-        meta = assert_valid(out[name], page)
-        assert meta["title"] and meta["description"]
+        assert_site_page(out[name], page)  # the docs site's frontmatter schema, plain headings
+    backlog = [h["text"] for h in out[HANDOVER]["headings"] if h["depth"] == 3]
+    assert backlog == ["R-3 · .env example wording", "R-5 · Voxtral startup guards",
+                       "R-4 + R-6 · Voxtral image and stage overlay; voice-agent Dockerfile", "R-8 · Caddy health route",
+                       "R-9 · Whisper model cache"]
+    # each issue's link is the first line under its heading instead
+    assert "### R-3 · .env example wording\n\nIssue: [#663](https://github.com/fragjulia/voice-platform/issues/663). " \
+           "Pull request: [#701](https://github.com/fragjulia/voice-platform/pull/701) (open)" in pages[HANDOVER]
+    assert "Issues: R-4 [#664](https://github.com/fragjulia/voice-platform/issues/664), R-6 [#667](" in pages[HANDOVER]
+    # a check's `…` is code on the page, never a literal backtick
+    assert '`:8080 { respond /healthz "ok" 200 }`' in pages[HANDOVER] and "\\`" not in pages[HANDOVER]
+    assert "`:8080 { respond /healthz \"ok\" 200 }`" not in flat(out[HANDOVER]["text"])
     assert "Nothing: the running stack matches" in pages["clean/" + HANDOVER]
     assert "reported no claims" in pages["clean/" + ARCHITECTURE]
 
@@ -276,14 +287,15 @@ def test_hostile_values_compile_and_come_out_as_text(mdx_compiler: str, values: 
     out = compile_pages(pages)
     texts = {}
     for name, page in pages.items():
-        assert_valid(out[name], page)
-        texts[name] = flat(out[name]["text"])
+        assert_site_page(out[name], page)  # the child's title heads a backlog section: still plain text
+        texts[name] = flat(out[name]["text"].replace(WORD_JOINER, ""))
 
     def shows(name: str, value: str) -> bool:
         return flat(re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]", " ", value)) in texts[name]
 
     handover = "True:apps/docs/content/docs/operations/handover-2026-04-24-x.mdx"
-    for value in (compose_svc, env_value, pr_title, message, issue_title, child_title, host, reason):
+    for value in (compose_svc, env_value, pr_title, issue_title, child_title, host, reason):
         assert shows(handover, value), f"{value!r} is not in the handover page's text"
+    assert shows(handover, prose_text(message)), f"{message!r} is not in the handover page's text"  # `…` shown as code
     arch = "True:apps/docs/content/docs/operations/voice-stack-architecture.mdx"
     assert shows(arch, compose_svc) and shows(arch, host)

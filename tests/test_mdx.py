@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.mdx import mdx, mdx_code, yaml_str
+from bot.mdx import WORD_JOINER, mdx, mdx_code, mdx_heading, mdx_prose, yaml_str
 
 MDX_DIR = Path(__file__).parent / "mdx"
 SCRIPT = MDX_DIR / "compile.mjs"
@@ -67,7 +67,7 @@ def mdx_compiler() -> str:
 
 
 def compile_pages(pages: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """name -> {ok, error, frontmatter, text, mdx_nodes} from the real MDX compiler."""
+    """name -> {ok, error, frontmatter, text, mdx_nodes, headings} from the real MDX compiler."""
     node = require_compiler()
     payload = json.dumps({"pages": [{"name": k, "source": v} for k, v in pages.items()]})
     done = subprocess.run([node, str(SCRIPT)], input=payload, capture_output=True, text=True, cwd=MDX_DIR, timeout=120)
@@ -75,6 +75,23 @@ def compile_pages(pages: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     out = json.loads(done.stdout)
     assert out["mdx"] == PINNED, f"tests/mdx has @mdx-js/mdx {out['mdx']}, package.json pins {PINNED}: run `npm ci` there"
     return {r["name"]: r for r in out["results"]}
+
+
+# Fumadocs' default page schema (fumadocs-core/source/schema: pageSchema): these keys, these types.
+PAGE_SCHEMA = {"title": str, "description": str, "icon": str, "full": bool}
+
+
+def assert_site_page(result: Mapping[str, Any], page: str) -> None:
+    """A page as the docs site wants it: frontmatter that fits the default page schema (a title,
+    a description, an icon where given, nothing else), and headings of plain text only (the site
+    turns each heading and its "On this page" entry into a link: a link inside one would nest)."""
+    meta = assert_valid(result, page)
+    assert set(meta) <= set(PAGE_SCHEMA), f"{result['name']}: frontmatter keys {sorted(meta)} beyond the page schema"
+    for key, kind in PAGE_SCHEMA.items():
+        assert key not in meta or isinstance(meta[key], kind), f"{result['name']}: frontmatter {key} is not a {kind.__name__}"
+    for h in result["headings"]:
+        assert h["markup"] == [], f"{result['name']}: heading {h['text']!r} holds {h['markup']}\n---\n{page}"
+        assert h["depth"] > 1, f"{result['name']}: a `#` heading {h['text']!r} would be a second <h1> beside the title"
 
 
 def flat(text: str) -> str:
@@ -107,6 +124,29 @@ def test_the_pinned_compiler_tells_mdx_from_markdown() -> None:
     assert out["escaped"]["frontmatter"] == "title: t"
 
 
+def prose_text(value: str) -> str:
+    """What a reader sees of `mdx_prose(value)`: the value without the backticks of its code spans."""
+    flat_value = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\r\n\t]", " ", value)
+    return re.sub(r"`([^`\n]+)`", r"\1", flat_value)
+
+
+def test_the_harness_sees_markup_in_headings() -> None:
+    out = compile_pages({"h": "## R-3 ([#663](https://example.com/663)) · `x`\n\n### plain \\[a\\](b)\n"})
+    linked, plain = out["h"]["headings"]
+    assert set(linked["markup"]) == {"link", "inlineCode"} and linked["depth"] == 2
+    assert plain == {"depth": 3, "text": "plain [a](b)", "markup": []}
+
+
+def test_prose_shows_code_spans_as_code_and_the_rest_as_text() -> None:
+    message = 'add `:8080 { respond /healthz "ok" 200 }` to voice/caddy/Caddyfile'
+    assert mdx_prose(message) == 'add `:8080 { respond /healthz "ok" 200 }` to voice/caddy/Caddyfile'
+    assert mdx_prose("a `lone backtick") == "a \\`lone backtick"
+    assert mdx_prose("{x} `<y>` *z*") == "\\{x\\} `<y>` \\*z\\*"
+    out = compile_pages({"p": mdx_prose(message) + "\n"})
+    assert_valid(out["p"], "", expect_frontmatter=False)
+    assert flat(out["p"]["text"]) == prose_text(message)
+
+
 def test_filters_on_known_cases() -> None:
     assert mdx("a{b}<c>") == "a\\{b\\}\\<c\\>"
     assert mdx("# x") == "\\# x"
@@ -128,8 +168,9 @@ def test_hostile_strings_compile_and_round_trip_in_every_filter(mdx_compiler: st
             f"---\ntitle: {yaml_str(v)}\ndescription: {yaml_str(v)}\n---\n\n"
             f"{mdx(v)}\n\n"
             f"- item {mdx(v)} and {mdx_code(v)}\n\n"
-            f"## {mdx(v)}\n\n"
-            f"| a | b |\n| --- | --- |\n| {mdx(v)} | {mdx_code(v, table=True)} |\n"
+            f"## {mdx_heading(v)}\n\n"
+            f"| a | b |\n| --- | --- |\n| {mdx(v)} | {mdx_code(v, table=True)} |\n\n"
+            f"prose {mdx_prose(v)}\n"
         )
     out = compile_pages(pages)
     for i, v in enumerate(values):
@@ -138,4 +179,9 @@ def test_hostile_strings_compile_and_round_trip_in_every_filter(mdx_compiler: st
         assert meta["title"] == re.sub(r"\r\n|\r|\n|\t", " ", v)
         seen = flat(out[name]["text"])
         expected = flat(re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]", " ", v))
-        assert seen.count(expected) >= 4, f"{v!r} does not come out as text 4 times: {seen!r}"
+        assert seen.replace(WORD_JOINER, "").count(expected) >= 4, f"{v!r} does not come out as text 4 times: {seen!r}"
+        # a heading stays plain text, whatever the value: no link (a bare URL included), no code
+        [heading] = out[name]["headings"]
+        assert heading["markup"] == [] and flat(heading["text"].replace(WORD_JOINER, "")) == expected, heading
+        # prose: the same text, but for the backticks around each code span
+        assert flat(prose_text(v)) in seen, f"{v!r} does not come out as prose: {seen!r}"

@@ -3,7 +3,8 @@
 (a) a healthcheck probing a local port the service does not listen on; (b) a Caddy healthcheck
 asking for a path that no route of its Caddyfile answers on the probed port. Both leave a
 container "unhealthy" for reasons no log line explains, and hold back every `depends_on:
-condition: service_healthy` behind it.
+condition: service_healthy` behind it. When Caddy has no site at all on the probed port, (a) and
+(b) are one cause, reported once with the evidence of both.
 """
 from __future__ import annotations
 
@@ -55,25 +56,60 @@ def _service(side: Side, path: str, text: str, name: str, svc: Mapping[str, Any]
     caddyfile = _caddyfile(side, path, svc)
     config = parse_caddyfile(side.files[caddyfile]) if caddyfile else None
     listens = _listens(svc, config, caddyfile)
+    unserved = _unserved_port(probe, listens) if listens and not (_is_caddy(svc) and config is None) else None
+    unanswered = _unanswered_path(probe, config, caddyfile) if config is not None else None
+    served = ", ".join(str(p) for p in sorted(listens))
+    ports = {str(p): sorted(s) for p, s in sorted(listens.items())}
 
-    if listens and not (_is_caddy(svc) and config is None):
-        for host, port_text in _PROBE.findall(probe):
-            port = int(port_text)
-            if port in listens:
-                continue
-            served = ", ".join(str(p) for p in sorted(listens))
-            hint = "probe a port it serves" + (f" or add a :{port} site to {caddyfile}" if config else "")
-            yield Finding(
-                finding_id("health", f"{name}:port"), "health", "warning",
-                f"{name} healthcheck probes {host}:{port}, but {name} listens only on {served}: "
-                f"the check can never pass; {hint}",
-                side.evidence(path, line(), service=name, test=test, probed_port=port,
-                              listens={str(p): sorted(s) for p, s in sorted(listens.items())}),
-            )
-            break
-
-    if config is None:
+    if unserved and unanswered and unserved[1] == unanswered.port:
+        # One cause: nothing listens on the probed port, so no route there answers either.
+        # Said once, with the evidence of both.
+        host, port = unserved
+        yield Finding(
+            finding_id("health", f"{name}:port"), "health", "warning",
+            f"{name} healthcheck asks for {unanswered.path} on {host}:{port}, but {name} listens only on {served} "
+            f"and {caddyfile} has no site on port {port}: the check can never pass; probe a port it serves or "
+            f"add `:{port} {{ respond {unanswered.path} \"ok\" 200 }}` to {caddyfile}",
+            side.evidence(path, line(), service=name, test=test, probed_port=port, probed_path=unanswered.path,
+                          listens=ports, caddyfile=caddyfile, sites_on_port=[]),
+        )
         return
+    if unserved:
+        host, port = unserved
+        hint = "probe a port it serves" + (f" or add a :{port} site to {caddyfile}" if config else "")
+        yield Finding(
+            finding_id("health", f"{name}:port"), "health", "warning",
+            f"{name} healthcheck probes {host}:{port}, but {name} listens only on {served}: "
+            f"the check can never pass; {hint}",
+            side.evidence(path, line(), service=name, test=test, probed_port=port, listens=ports),
+        )
+    if unanswered:
+        yield Finding(
+            finding_id("health", f"{name}:path"), "health", "warning",
+            f"{name} healthcheck asks for {unanswered.path} on port {unanswered.port}, but {unanswered.gap}",
+            side.evidence(path, line(), service=name, test=test, probed_port=unanswered.port, probed_path=unanswered.path,
+                          caddyfile=caddyfile, sites_on_port=list(unanswered.sites)),
+        )
+
+
+def _unserved_port(probe: str, listens: Mapping[int, set[str]]) -> tuple[str, int] | None:
+    """(host, port) of the first local port the probe asks for that the service does not listen on."""
+    for host, port_text in _PROBE.findall(probe):
+        if int(port_text) not in listens:
+            return host, int(port_text)
+    return None
+
+
+@dataclass(frozen=True)
+class _Unanswered:
+    port: int
+    path: str
+    gap: str  # why nothing answers, and what to add
+    sites: tuple[str, ...]  # the addresses of the sites on that port that accept the probe's host
+
+
+def _unanswered_path(probe: str, config: CaddyConfig, caddyfile: str | None) -> _Unanswered | None:
+    """The first local URL of the probe that no route of the Caddyfile answers."""
     for scheme, host, port_text, url_path in _URL.findall(probe):
         if host.lower() not in _LOCAL:
             continue
@@ -93,13 +129,8 @@ def _service(side: Side, path: str, text: str, name: str, svc: Mapping[str, Any]
             gap = f"the port-{port} sites of {caddyfile} ({names}) answer other host names only; {add}"
         else:
             gap = f"{caddyfile} has no site on port {port} to answer it; {add}"
-        yield Finding(
-            finding_id("health", f"{name}:path"), "health", "warning",
-            f"{name} healthcheck asks for {url_path} on port {port}, but {gap}",
-            side.evidence(path, line(), service=name, test=test, probed_port=port, probed_path=url_path, caddyfile=caddyfile,
-                          sites_on_port=[", ".join(s.addresses) for s in sites]),
-        )
-        break
+        return _Unanswered(port, url_path, gap, tuple(", ".join(s.addresses) for s in sites))
+    return None
 
 
 def _listens(svc: Mapping[str, Any], config: CaddyConfig | None, caddyfile: str | None) -> dict[int, set[str]]:

@@ -8,6 +8,9 @@
 //   text         every text node of the compiled page, in order, joined: what a reader sees
 //   mdx_nodes    MDX constructs found (JSX, expressions, import/export): generated pages must
 //                have none, so a value can never turn into code
+//   headings     [{depth, text, markup}]: markup lists the node types inside a heading other
+//                than plain text (link, inlineCode, emphasis, ...); the docs site makes each
+//                heading a link, so a generated heading must have none
 // Many pages go through one process: starting node costs more than compiling a page.
 import {readFileSync} from 'node:fs'
 import {compile} from '@mdx-js/mdx'
@@ -24,11 +27,21 @@ function walk(node, visit) {
 }
 
 async function check(page) {
-  const seen = {frontmatter: null, mdx_nodes: [], text: ''}
+  const seen = {frontmatter: null, mdx_nodes: [], text: '', headings: []}
   const inspectMdast = () => (tree) => {
     walk(tree, (node) => {
       if (node.type === 'yaml') seen.frontmatter = node.value
       if (MDX_TYPES.has(node.type)) seen.mdx_nodes.push(node.type)
+      if (node.type === 'heading') {
+        const heading = {depth: node.depth, text: '', markup: []}
+        for (const child of node.children) {
+          walk(child, (inner) => {
+            if (inner.type === 'text') heading.text += inner.value
+            else heading.markup.push(inner.type)
+          })
+        }
+        seen.headings.push(heading)
+      }
     })
   }
   const collectText = () => (tree) => {
