@@ -28,7 +28,10 @@ def _guard(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            code = func(*args, **kwargs)
+            try:
+                code = func(*args, **kwargs)
+            finally:
+                _write_result()
         except DriftError as exc:
             _fail(str(exc))
             code = EXIT_ERROR
@@ -45,6 +48,25 @@ def _guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _write_result() -> None:
+    """With DRIFT_RESULT_FILE set (the composite action sets it), the pull requests this run
+    wrote, as JSON: each once, `created` winning over `closed` over `updated`."""
+    path = os.environ.get("DRIFT_RESULT_FILE")
+    if not path:
+        return
+    import json
+
+    module = sys.modules.get("bot.adapters.github")
+    written = list(getattr(module, "PULLS_WRITTEN", []))
+    rank = {"created": 0, "closed": 1, "updated": 2}
+    pulls: dict[int, dict[str, Any]] = {}
+    for entry in written:
+        kept = pulls.setdefault(entry["number"], dict(entry))
+        if rank.get(entry["operation"], 9) < rank.get(kept["operation"], 9):
+            kept["operation"] = entry["operation"]
+    Path(path).write_text(json.dumps({"pull_requests": list(pulls.values())}, indent=1) + "\n", encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Inputs:
     source: str | None
@@ -55,13 +77,17 @@ class Inputs:
     instance: str | None = None
 
 
-def _inputs(func: F) -> F:
+def _inputs(func: F | None = None, *, formats: tuple[str, ...] = ("text", "json", "markdown")) -> Any:
+    if func is None:
+        return lambda f: _inputs(f, formats=formats)
     options = [
         click.option("--source", "source", metavar="SRC", help="dir:PATH, docker://[?project=NAME] or ssh://user@host[:port][?project=NAME]; default: `source:` in .drift.yml"),
         click.option("--snapshot", "snapshot", type=click.Path(path_type=Path, file_okay=False), help="a saved snapshot folder instead of a live read"),
         click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="the checkout holding .drift.yml"),
         click.option("--ref", "ref", metavar="REF", help="the git ref main's side is read from (default: `base:` in .drift.yml)"),
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(list(formats)), default="text", show_default=True,
+                     help="github: workflow annotations (::warning file=…,line=…::) for findings and unrouted divergences"
+                     if "github" in formats else None),
         click.option("--instance", "instance", metavar="NAME", help="one host of `instances:` in .drift.yml (its source, its tracker sections)"),
     ]
     for option in reversed(options):
@@ -215,7 +241,7 @@ def snapshot(source: str | None, out: Path | None, repo: Path, instance: str | N
 
 
 @main.command()
-@_inputs
+@_inputs(formats=("text", "json", "markdown", "github"))
 @_guard
 def diff(**kwargs: Any) -> int:
     """List the divergences between main and the live host. Exit 0: none, 2: drift, 1: error.
@@ -228,6 +254,12 @@ def diff(**kwargs: Any) -> int:
 
     inputs = Inputs(**kwargs)
     _, report = _report(inputs)
+    if inputs.fmt == "github":
+        from bot.workflow import annotations
+
+        for line in annotations(report):
+            click.echo(line)
+        return EXIT_ERROR if report.errors else (EXIT_DRIFT if report.divergences else EXIT_OK)
     click.echo(render_report(report, inputs.fmt, color=_color(inputs.fmt)), nl=False)
     _echo_errors_when_not_text(report, inputs.fmt)
     if report.errors:
@@ -344,6 +376,9 @@ def _apply_run(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...]) -> 
     changed = False
     if inputs.instance is None or config.instance(inputs.instance).apply:
         the_plan = plan_run(run, only=frozenset(only) or None)
+        for op in the_plan.operations:
+            if op.op == "nothing" and op.reason.startswith("held back"):
+                click.echo(f"{op.target}: {op.reason}")
         t = texts(run)
         result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
                             body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])

@@ -70,12 +70,28 @@ def test_the_cache_lives_under_drift_cache_dir_else_the_xdg_cache(monkeypatch, t
     monkeypatch.delenv("DRIFT_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "drift-bot"
-    path = EtagCache.for_repository("http://127.0.0.1:8080/api/v3", "owner/name").path
+    path = EtagCache.for_repository("http://127.0.0.1:8080/api/v3", "owner/name", "tok-1").path
     assert path is not None and path.parent == tmp_path / "xdg" / "drift-bot"
-    assert path.name == "127.0.0.1_8080--owner--name.json"
+    assert path.name.startswith("127.0.0.1_8080--owner--name--") and "tok-1" not in path.name
+    # GitHub's ETags are per token: another token keeps its answers apart.
+    assert EtagCache.for_repository("http://127.0.0.1:8080/api/v3", "owner/name", "tok-2").path != path
 
 
 # --- against the fake GitHub ------------------------------------------------------------
+
+def test_a_new_token_reads_in_full_as_on_github_where_etags_are_per_token(world: World) -> None:
+    """GITHUB_TOKEN is new every Actions job: the ETags kept by the last job earn no 304."""
+    assert world.drift("apply")[0] == 0
+    assert world.drift("apply")[0] == 0
+    world.fake.revoke_token(BOT)  # the next job's token
+    world.fake.reset_log()
+    code, _, err = world.drift("apply")
+    assert (code, err) == (0, ""), err
+    assert world.fake.count("reads", kind="api") > 0 and world.fake.count("not_modified") == 0
+    world.fake.reset_log()
+    assert world.drift("apply")[0] == 0  # the same token again: answered from its own ETags
+    assert world.fake.count("not_modified") == world.fake.count("reads", kind="api") > 0
+
 
 def test_a_no_op_run_is_answered_from_the_kept_etags_and_costs_no_budget(tracked_world: World) -> None:
     world = tracked_world

@@ -1,10 +1,10 @@
 """etags: answers GitHub already gave, kept between runs so a read can be made conditional.
 
 GitHub answers a GET carrying `If-None-Match: <etag>` with 304 and no body when nothing
-changed, and a 304 does not count against the API budget. A scheduled run that finds nothing
-new then costs no budget at all. The cache is a file per repository under DRIFT_CACHE_DIR
-(default `$XDG_CACHE_HOME/drift-bot`, else `~/.cache/drift-bot`); the scheduled workflow keeps
-that folder between runs. It holds what the token could read from GitHub, never a value
+changed, and a 304 does not count against the API budget. ETags are per token, so this pays
+where a token lives across runs (a cron job on the host with a long-lived token), not for the
+GITHUB_TOKEN of an Actions job, which is new every job. The cache is a file per repository and
+token under DRIFT_CACHE_DIR (default `$XDG_CACHE_HOME/drift-bot`, else `~/.cache/drift-bot`). It holds what the token could read from GitHub, never a value
 from the host. Losing it, or finding it unreadable, only costs full reads.
 """
 from __future__ import annotations
@@ -50,12 +50,25 @@ class EtagCache:
                                 if isinstance(v, dict) and isinstance(v.get("etag"), str) and "data" in v}
 
     @classmethod
-    def for_repository(cls, api_url: str, repository: str) -> "EtagCache":
+    def for_repository(cls, api_url: str, repository: str, token: str = "") -> "EtagCache":
+        """One file per repository and token: GitHub's ETags are per token, so answers kept under
+        another token would never be answered 304. A token that lives (a PAT, the host's own)
+        gains from them; GITHUB_TOKEN and app installation tokens are new every job, so in Actions
+        a kept cache saves nothing. Files of tokens unused for MAX_AGE are removed."""
+        import hashlib
         from urllib.parse import urlparse
 
         host = urlparse(api_url).netloc.replace(":", "_") or "github"
-        name = f"{host}--{repository.replace('/', '--')}.json"
-        return cls(cache_dir() / name)
+        stem = f"{host}--{repository.replace('/', '--')}"
+        key = hashlib.sha256(token.encode()).hexdigest()[:16]
+        folder = cache_dir()
+        try:
+            for old in folder.glob(f"{stem}--*.json"):
+                if time.time() - old.stat().st_mtime > MAX_AGE:
+                    old.unlink()
+        except OSError:
+            pass
+        return cls(folder / f"{stem}--{key}.json")
 
     def etag(self, key: str) -> str | None:
         entry = self.entries.get(key)

@@ -94,6 +94,9 @@ def describe_failure(exc: Exception, what: str) -> GitHubError:
 
 
 _minted: dict[tuple[str, str, str], str] = {}
+# The pull requests this process created, updated or closed, in order: `number`, `url`,
+# `operation` and `branch` each, for the composite action's outputs (DRIFT_RESULT_FILE).
+PULLS_WRITTEN: list[dict[str, Any]] = []
 
 
 def app_private_key() -> str:
@@ -180,7 +183,7 @@ class GitHub:
                              lazy=True, **spacing)
         self.repository = repository
         self.repo = self.client.get_repo(repository)
-        self.cache = EtagCache.for_repository(api_url, repository)
+        self.cache = EtagCache.for_repository(api_url, repository, token)
         self.not_modified = 0  # reads GitHub answered from the cache (304): they cost no budget
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -260,10 +263,19 @@ class GitHub:
         return int(pulls[0]["number"]) if pulls else None
 
     def create_pull(self, branch: str, base: str, title: str, body: str) -> int:
-        return self._create(f"create the pull request for {branch}",
-                            lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
-                                                          maintainer_can_modify=True).number,
-                            lambda: self.find_open_pull(branch))
+        number = self._create(f"create the pull request for {branch}",
+                              lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
+                                                            maintainer_can_modify=True).number,
+                              lambda: self.find_open_pull(branch))
+        self._wrote(number, "created", branch)
+        return number
+
+    def _wrote(self, number: int, operation: str, branch: str) -> None:
+        import os
+
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        PULLS_WRITTEN.append({"number": number, "url": f"{server}/{self.repository}/pull/{number}",
+                              "operation": operation, "branch": branch})
 
     def reviews(self, number: int) -> list[tuple[str, str]]:
         """(reviewer, state) of every review of a pull request, oldest first."""
@@ -277,14 +289,18 @@ class GitHub:
         return self.repo.get_issue(number)
 
     def update_pull(self, number: int, title: str, body: str) -> None:
-        self._call(f"update pull request #{number}", lambda: self._pull(number).edit(title=title, body=body))
+        pull = self._pull(number)
+        self._call(f"update pull request #{number}", lambda: pull.edit(title=title, body=body))
+        self._wrote(number, "updated", pull.head.ref)  # the edit's answer holds the branch: no read
 
     def close_pull(self, number: int, comment: str, body: str | None = None) -> None:
         self._call(f"comment on pull request #{number}", lambda: self._issue(number).create_comment(comment))
         fields: dict[str, Any] = {"state": "closed"}
         if body is not None:
             fields["body"] = body
-        self._call(f"close pull request #{number}", lambda: self._pull(number).edit(**fields))
+        pull = self._pull(number)
+        self._call(f"close pull request #{number}", lambda: pull.edit(**fields))
+        self._wrote(number, "closed", pull.head.ref)
 
     # --- issues, comments and sub-issues (the tracker) ---------------------------------
 

@@ -49,6 +49,8 @@ def make_runner(config: Config, repo: Path, access: GitHubAccess, source: str | 
             refusal = gate_refusal(command, config, state)
             if refusal:
                 return False, refusal
+            if command.name == "apply" and not _would_write(command, config, state):
+                return apply_command(command, config, state)  # nothing to write: no lock to take
             with run_lock(config, repo):
                 fresh = observe(config, repo, snapshot_now(), access)
                 if command.name == "close":
@@ -92,6 +94,17 @@ def apply_command(command: Command, config: Config, state) -> tuple[bool, str]:
     lines += [f"- ⚠️ {e}" for e in errors]
     scope = f" for {', '.join(command.children)}" if command.children else ""
     return not errors, f"`/drift {command.name}`{scope}:\n\n" + "\n".join(lines)
+
+
+def _would_write(command: Command, config: Config, state) -> bool:
+    """As `drift apply` decides before taking the run lock: a quiet apply pushes not even the lock."""
+    from bot.reconcile import tracker_would_write
+
+    only = frozenset(command.children) or None
+    if plan_run(state, only=only).has_changes:
+        return True
+    return only is None and bool(config.tracker.parent or config.tracker.mega or config.tracker.research) \
+        and tracker_would_write(state)
 
 
 def gate_refusal(command: Command, config: Config, state) -> str | None:

@@ -789,7 +789,8 @@ class FakeGitHub:
         hdrs.update(reply.headers)
         status = reply.status
         if method == "GET" and 200 <= status < 300 and data:
-            salt = (user.login if user else "").encode()
+            # GitHub's ETags differ per token (not per user): a new token's first read is a full one.
+            salt = (parse_authorization(headers.get("authorization")).token or "").encode()
             etag = 'W/"' + hashlib.sha256(data + b"\0" + salt).hexdigest()[:40] + '"'
             hdrs["ETag"] = etag
             hdrs["Cache-Control"] = "private, max-age=60, s-maxage=60"
