@@ -147,7 +147,10 @@ Environment:
   GITHUB_SERVER_URL            web base for links (default https://github.com)
   GITHUB_REPOSITORY            owner/name when .drift.yml has no `repository:`
   GITHUB_STEP_SUMMARY          where `slash` keeps a reply too long for a comment
+  GITHUB_OUTPUT                where `python -m bot.workflow` (the action) writes its outputs
   GITHUB_RUN_ID                named in the run lock, to tell whose it is
+  DRIFT_REDACTION_KEY          the key of the digests shown for secret values (or the file
+  DRIFT_REDACTION_KEY_FILE     holding it); kept on the host
   DRIFT_CACHE_DIR              where GitHub's answers and ETags are kept (default ~/.cache/drift-bot)
   DRIFT_RATE_FLOOR             stop when fewer API requests remain (default 50)
   DRIFT_LOCK_TTL               seconds a killed run's lock lasts (default 900)

@@ -238,3 +238,141 @@ def test_a_binary_or_oversized_file_in_main_is_an_error_not_an_addition(checkout
     assert sorted(e["file"] for e in report["errors"]) == ["voice/agent/Dockerfile", "voice/caddy/Caddyfile"]
     assert "is a binary file in main" in out and "over the 5 MiB limit" in out
     assert not [d for d in report["divergences"] if d["file"] in ("voice/agent/Dockerfile", "voice/caddy/Caddyfile")]
+
+
+# --- exit codes of usage errors, help, the environment ----------------------------------------
+
+COMMANDS = ["snapshot", "diff", "plan", "apply", "tracker", "slash", "instances", "verify", "attach", "handover",
+            "docs migrate"]
+
+
+@pytest.mark.parametrize("args,says", [
+    ((), "no command given (see `drift --help`)"),
+    (("--formt",), "no such option '--formt' (see `drift --help`)"),
+    (("diff", "--formt", "json"), "diff: no such option '--formt'. Did you mean '--format'? (see `drift diff --help`)"),
+    (("diff", "--format", "yaml"), "diff: invalid value for '--format': 'yaml' is not one of 'text', 'json', 'markdown', 'github'"),
+    (("plan", "--format", "github"), "plan: invalid value for '--format'"),
+    (("deploy",), "no such command 'deploy'"),
+    (("docs",), "docs: no subcommand given (see `drift docs --help`)"),
+    (("slash",), "slash: missing option '--event'"),
+    (("attach", "nowhere.md", "--slot", "transcript"), "attach: invalid value for 'FILE'"),
+])
+def test_a_usage_error_exits_1_in_one_line_never_2(args: tuple[str, ...], says: str) -> None:
+    """2 is "drift found" to a workflow: a typo must never pass as news."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("drift: error: ") and says in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_commands_help_has_an_example_and_exits_0(command: str) -> None:
+    code, out, _ = run(*command.split(), "--help")
+    assert code == 0 and "Example:" in out
+    example = out.split("Example:", 1)[1].strip().splitlines()[0].strip()
+    assert example.startswith(f"drift {command}") or f"drift {command}" in example
+
+
+def test_the_help_lists_the_environment_the_bot_reads() -> None:
+    import re
+
+    code, out, _ = run("--help")
+    assert code == 0
+    read = set()
+    for path in (Path(__file__).resolve().parent.parent / "bot").rglob("*.py"):
+        read |= set(re.findall(r"environ(?:\.get)?[\[(]\"((?:DRIFT|GITHUB)_[A-Z_]+)\"", path.read_text()))
+    assert read and {"GITHUB_TOKEN", "DRIFT_APP_ID", "DRIFT_APP_PRIVATE_KEY", "DRIFT_APP_PRIVATE_KEY_FILE"} <= read
+    missing = sorted(name for name in read - {"DRIFT_RESULT_FILE", "DRIFT_TEST_HOME"} if name not in out)
+    assert not missing, f"drift --help does not list {missing}"
+
+
+def test_apply_dry_run_prints_the_plan_and_changes_nothing(checkout: Path) -> None:
+    code, out, err = run("apply", "--dry-run", "--repo", str(checkout), "--source", "dir:../instance", cwd=checkout)
+    plan_code, plan_out, _ = run("plan", "--repo", str(checkout), "--source", "dir:../instance", cwd=checkout)
+    assert (code, out) == (plan_code, plan_out) and code == 2 and err == ""
+
+
+# --- git: identity, token header, version -----------------------------------------------------
+
+def test_the_machines_git_knows_no_user_in_this_suite(tmp_path: Path) -> None:
+    """conftest's hermetic git: what a fresh runner has. A commit without the bot's identity fails."""
+    import subprocess
+
+    assert os.environ["GIT_CONFIG_NOSYSTEM"] == "1" and Path(os.environ["GIT_CONFIG_GLOBAL"]).read_text().strip().endswith("useConfigOnly = true")
+    assert Path.home() == Path(os.environ["HOME"]) and str(Path.home()) != "/root"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    proc = subprocess.run(["git", "commit", "--allow-empty", "-m", "x"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0 and "auto-detection is disabled" in proc.stderr
+
+
+def test_the_run_lock_and_every_commit_are_the_bots(checkout: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from bot.adapters.git import DEFAULT_IDENTITY, Git
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git = Git(checkout, str(remote), None)
+    head = git.run("rev-parse", "HEAD").strip()
+    lock = git.acquire_lock("me #1", head, 60, 0.0, 0.0, lambda s: None)
+    who = git.run("show", "-s", "--format=%an <%ae>|%cn <%ce>", lock).strip()
+    assert who == f"{DEFAULT_IDENTITY[0]} <{DEFAULT_IDENTITY[1]}>|{DEFAULT_IDENTITY[0]} <{DEFAULT_IDENTITY[1]}>"
+    ours = Git(checkout, str(remote), None, ("Ops Bot", "ops@example.com"))
+    commit = ours.commit(head, {"x.txt": "x\n"}, "m\n", ours.identity)
+    assert ours.run("show", "-s", "--format=%an %ae %cn %ce", commit).strip() == "Ops Bot ops@example.com Ops Bot ops@example.com"
+
+
+def test_the_token_header_is_scoped_to_the_remotes_url(checkout: Path) -> None:
+    from bot.adapters.git import Git, header_scope
+
+    assert header_scope("https://x-access-token:s3cret@github.com/o/r.git") == "https://github.com/o/r.git"
+    assert header_scope("git@github.com:o/r.git") is None and header_scope("/srv/r.git") is None
+    git = Git(checkout, "https://github.com/o/r.git", "tok-123")
+    env = git._env()
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/o/r.git.extraHeader"
+    assert "tok-123" not in env["GIT_CONFIG_VALUE_0"] and env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
+
+
+def test_git_older_than_2_31_is_refused_in_one_line(checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.adapters.git as gitmod
+
+    old = tmp_path / "bin"
+    old.mkdir()
+    real = shutil.which("git")
+    (old / "git").write_text(f'#!/bin/sh\nif [ "$1" = --version ]; then echo "git version 2.30.2"; exit 0; fi\nexec {real} "$@"\n')
+    (old / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(gitmod, "_git_version", None)
+    with pytest.raises(gitmod.GitError) as caught:
+        gitmod.Git(checkout, "https://github.com/o/r.git", "tok").run("status")
+    assert str(caught.value) == ("git 2.30.2 is too old: drift-bot needs git 2.31 or newer to pass the token to git "
+                                 "(older git ignores GIT_CONFIG_COUNT)")
+    monkeypatch.setattr(gitmod, "_git_version", None)
+
+
+def test_progress_is_one_line_kept_up_to_date_on_a_terminal_and_lines_elsewhere() -> None:
+    import io
+
+    from bot.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    p = Progress(tty, "")
+    p.say("service a (1/2)")
+    p.say("service b (2/2)")
+    p.done()
+    assert tty.getvalue() == "\r\x1b[Kservice a (1/2)\r\x1b[Kservice b (2/2)\r\x1b[K"
+    log = io.StringIO()
+    p = Progress(log, "")
+    p.say("service a (1/2)")
+    p.say("service b (2/2)")
+    p.done()
+    assert log.getvalue() == "service a (1/2)\nservice b (2/2)\n"
+    quiet = io.StringIO()
+    Progress(quiet, "0").say("x")
+    assert quiet.getvalue() == ""

@@ -316,16 +316,19 @@ class Engine:
         with self._calls("list containers"):
             return list(self.api.containers(all=True, filters={"label": COMPOSE_PROJECT_LABEL}))
 
-    def inspect_containers(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+    def inspect_containers(self, ids: Sequence[str], progress: Any = None) -> list[dict[str, Any]]:
+        """`progress(done, total, inspect)` after each container, for the terminal."""
         from docker.errors import NotFound
 
         out = []
         with self._calls("inspect a container"):
-            for cid in ids:
+            for n, cid in enumerate(ids, 1):
                 try:
                     out.append(self.api.inspect_container(cid))
                 except NotFound:
                     continue  # removed between the listing and now
+                if progress is not None:
+                    progress(n, len(ids), out[-1])
         return out
 
     def inspect_images(self, refs: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -122,7 +122,11 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
     from bot.adapters.docker import Engine  # the SDK only when an engine is read
     from bot.capture import now_utc
 
+    from bot.progress import Progress
+
     target = parse_source(source)
+    progress = Progress()
+    progress.say(f"capture: connecting to {source}")
     with Engine.connect(target.url) as engine:
         where = engine.endpoint.label
         host = engine.name()
@@ -131,7 +135,12 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
         if not root.startswith("/"):
             raise SourceError(f"the containers of project {project.name} carry no usable "
                               f"{LABEL_WORKING_DIR} label; recreate them with `docker compose up -d`")
-        containers = engine.inspect_containers(project.container_ids)
+        def inspected_one(done: int, total: int, container: Mapping[str, Any]) -> None:
+            labels = (container.get("Config") or {}).get("Labels") or {}
+            name = labels.get("com.docker.compose.service") or str(container.get("Name") or "").lstrip("/")
+            progress.say(f"capture: {project.name} on {host}: service {name} ({done}/{total})")
+
+        containers = engine.inspect_containers(project.container_ids, inspected_one)
         if not containers:
             raise SourceError(f"the containers of project {project.name} were removed while being read; run again")
 
@@ -149,12 +158,15 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
                          if f.startswith("/") and posixpath.dirname(posixpath.normpath(f)) != "/"]
         wanted += [(root if _inside(p, root) else posixpath.dirname(p), p) for p in compose_paths if p not in tracked_paths]
 
+        progress.say(f"capture: {project.name} on {host}: reading {len(wanted)} file(s) through a helper container")
         helper_image = sorted(containers, key=lambda c: c.get("Name") or "")[0]["Image"]
         host_files = engine.read_files(helper_image, wanted, max_bytes=MAX_FILE_BYTES) if wanted else {}
 
         ids = sorted({c["Image"] for c in containers if c.get("Image")})
         refs = sorted({(c.get("Config") or {}).get("Image") for c in containers} - {None, ""} - set(ids))
+        progress.say(f"capture: {project.name} on {host}: inspecting {len(ids + refs)} image(s)")
         inspected = engine.inspect_images(ids + refs)
+    progress.done()
 
     captures: list[FileCapture] = []
     for live, repo, path in tracked:
