@@ -361,18 +361,15 @@ def test_progress_is_one_line_kept_up_to_date_on_a_terminal_and_lines_elsewhere(
         def isatty(self) -> bool:
             return True
 
-    tty = Tty()
-    p = Progress(tty, "")
-    p.say("service a (1/2)")
-    p.say("service b (2/2)")
-    p.done()
-    assert tty.getvalue() == "\r\x1b[Kservice a (1/2)\r\x1b[Kservice b (2/2)\r\x1b[K"
-    log = io.StringIO()
-    p = Progress(log, "")
-    p.say("service a (1/2)")
-    p.say("service b (2/2)")
-    p.done()
-    assert log.getvalue() == "service a (1/2)\nservice b (2/2)\n"
+    def shown(stream: io.StringIO) -> str:
+        progress = Progress(stream, "")
+        progress.say("service a (1/2)")
+        progress.say("service b (2/2)")
+        progress.done()
+        return stream.getvalue()
+
+    assert shown(Tty()) == "\r\x1b[Kservice a (1/2)\r\x1b[Kservice b (2/2)\r\x1b[K"
+    assert shown(io.StringIO()) == "service a (1/2)\nservice b (2/2)\n"
     quiet = io.StringIO()
     Progress(quiet, "0").say("x")
     assert quiet.getvalue() == ""
