@@ -88,6 +88,8 @@ class Page:
     path: str  # under content/docs
     url: str  # as served
     title: str
+    sections: tuple[str, ...]  # the `##` and `###` headings of its source, as text
+    tables: int  # how many tables its source holds
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             if rel.endswith(".mdx"):
                 title = json.loads(re.search(r'^title: (".*")$', text, re.M)[1])
                 slug = rel.removesuffix(".mdx").removesuffix("index").rstrip("/")
-                pages.append(Page(rel, "/docs" + ("/" + slug if slug else ""), title))
+                sections = tuple(re.sub(r"\\(.)", r"\1", h) for h in re.findall(r"^#{2,3} (.+)$", text, re.M))
+                pages.append(Page(rel, "/docs" + ("/" + slug if slug else ""), title, sections,
+                                  len(re.findall(r"^\| --- \|", text, re.M))))
         meta = {posixpath.dirname(rel): json.loads(text)["pages"] for rel, text in written.items()
                 if rel.endswith("meta.json")}
         yield Site(base, tuple(pages), meta, home)
@@ -180,6 +184,8 @@ class Html(HTMLParser):
         self.open_links = 0
         self.nested: list[str] = []
         self.h1: list[str] = []
+        self.sections: list[str] = []  # the text of every <h2> and <h3>
+        self.tables = 0
         self.title = ""
         self.hrefs: list[str] = []
         self.sidebar: list[str] = []
@@ -203,7 +209,11 @@ class Html(HTMLParser):
                     self.sidebar.append(a["href"] or "")
         if tag == "h1":
             self.h1.append("")
-        if tag in ("h1", "title"):
+        if tag in ("h2", "h3"):
+            self.sections.append("")
+        if tag == "table":
+            self.tables += 1
+        if tag in ("h1", "h2", "h3", "title"):
             self._in.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -219,6 +229,8 @@ class Html(HTMLParser):
             self.h1[-1] += data
         if "title" in self._in:
             self.title += data
+        if "h2" in self._in or "h3" in self._in:
+            self.sections[-1] += data
 
 
 def read_html(text: str) -> Html:
@@ -279,6 +291,13 @@ def test_the_example_pages_render_cleanly_in_a_real_fumadocs_site(site: Site, tm
             if html.title.strip() != page.title:
                 problems.append(f"{page.url}: <title> in the {where} is {html.title!r}, not {page.title!r}")
         problems += [f"{page.url}: console: {line}" for line in console]
+        # nothing needs JavaScript to make sense: the HTML as served holds every section and table
+        before_scripts = read_html(served)
+        # each heading carries the site's "Copy Anchor Link" button text for screen readers
+        sections = [h.removesuffix("Copy Anchor Link") for h in before_scripts.sections]
+        if sections[:len(page.sections)] != list(page.sections) or before_scripts.tables != page.tables:
+            problems.append(f"{page.url}: served without scripts it shows {sections} and "
+                            f"{before_scripts.tables} tables, not {list(page.sections)} and {page.tables}")
 
         rendered = read_html(dom)
         folder = posixpath.dirname(page.path)
@@ -309,3 +328,14 @@ def test_the_example_pages_render_cleanly_in_a_real_fumadocs_site(site: Site, tm
     assert any("nested in <a>" in p for p in canary) and any("error #418" in p for p in canary), canary
     # the generated pages link each other, and those links were followed
     assert f"/docs/operations/handover-{DATE}-{SLUG}" in checked and "/docs/operations/voice-stack-architecture" in checked
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_without_chromium_ci_fails_and_elsewhere_it_skips(monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type) -> None:
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name.startswith("chromium") else real(name))
+    monkeypatch.setenv("CI", ci)
+    if real("node") is None:
+        pytest.skip("node is missing here: the same path is taken earlier")
+    with pytest.raises(outcome, match="chromium|tests/docs_site"):
+        tools()
