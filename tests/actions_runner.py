@@ -344,6 +344,29 @@ class Runner:
         user = self.fake._user_for_token(self.token)
         return user.login
 
+    def _app_token(self, with_: dict[str, str]) -> str:
+        """What actions/create-github-app-token does: a JWT signed with the app's key (issuer: the
+        client or app ID), the repository's installation looked up, an installation token made
+        with the permissions asked for."""
+        import time
+
+        import jwt
+        import requests
+
+        now = int(time.time())
+        assertion = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": with_["client-id"]}, with_["private-key"],
+                               algorithm="RS256")
+        headers = {"Authorization": f"Bearer {assertion}", "Accept": "application/vnd.github+json"}
+        api = self.fake.api_url
+        found = requests.get(f"{api}/repos/{self.repository}/installation", headers=headers, timeout=10)
+        found.raise_for_status()
+        permissions = {k.removeprefix("permission-").replace("-", "_"): v for k, v in with_.items()
+                       if k.startswith("permission-")}
+        made = requests.post(f"{api}/app/installations/{found.json()['id']}/access_tokens", headers=headers,
+                             json={"permissions": permissions}, timeout=10)
+        made.raise_for_status()
+        return made.json()["token"]
+
     def _shell(self, name: str, script: str, env: dict[str, str], workspace: Path, temp: Path, label: str,
                cwd: Path | None = None) -> StepRun:
         output = temp / f"output-{label}"
@@ -374,6 +397,10 @@ class Runner:
             if uses is not None:
                 if uses.startswith("actions/setup-python@"):
                     continue  # the machine's python3 is the runner's
+                if uses.startswith("actions/create-github-app-token@"):
+                    token = self._app_token({k: as_text(v) for k, v in expand(step.get("with") or {}, contexts).items()})
+                    steps[step["id"]] = {"outputs": {"token": token}}
+                    continue
                 raise AssertionError(f"the action's step {step.get('name') or uses} is not stood in for here")
             step_env = {**env, "GITHUB_ACTION_PATH": str(action_path),
                         **{k: as_text(v) for k, v in expand(step.get("env") or {}, contexts).items()}}

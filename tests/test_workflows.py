@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.actions_runner import ACTION_NAME, Runner, load_workflow, readme_workflows
+from tests.actions_runner import ACTION_NAME, Runner, load_workflow, read_outputs, readme_workflows
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.gitcli import run_git
 from tests.github_world import BOT, HUMAN, REPO, make_world
@@ -150,6 +150,14 @@ def tool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", install["run"]], cwd=temp, env=env,
                               capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+        # Installs of earlier versions of the action (other sessions' files) are not kept.
+        import shutil
+        import time
+
+        current = Path(read_outputs(temp / "out")["drift"]).parent.parent
+        for old in (shared / "drift-bot").iterdir():
+            if old != current and time.time() - old.stat().st_mtime > 6 * 3600:
+                shutil.rmtree(old, ignore_errors=True)
     return shared
 
 
@@ -223,6 +231,25 @@ def test_the_readme_scheduled_workflow_runs_in_a_users_repository(fake_github: F
     assert json.loads(again.step_outputs["drift"]["pull-requests"]) == []
     assert again.step_outputs["drift"]["pull-request-numbers"] == ""
     assert "nothing to do" in again.summary
+
+
+def test_with_the_app_configured_the_pull_requests_are_the_apps(fake_github: FakeGitHub, tmp_path: Path,
+                                                                   tool_cache: Path) -> None:
+    """`vars.DRIFT_APP_ID` and `secrets.DRIFT_APP_PRIVATE_KEY` set as the README says: the
+    action's token is the app's installation token (made as actions/create-github-app-token makes
+    it), so the pull requests are the app's, and their CI runs."""
+    world = _users_repository(fake_github, tmp_path)
+    app = fake_github.add_app("voice-drift", [REPO])
+    runner = Runner(fake_github, REPO, fake_github.token_for(BOT), tmp_path / "runner", tool_cache, "workflow_dispatch", {},
+                    variables={"DRIFT_APP_ID": str(app.id)}, secrets={"DRIFT_APP_PRIVATE_KEY": app.private_key_pem})
+    fake_github.reset_log()
+    (job,) = runner.run_workflow(readme_workflows()[".github/workflows/drift-scheduled.yml"])["drift"]
+    assert job.ok, job.log
+    assert len(app.tokens) == 1
+    assert {p.user.login for p in world.pulls()} == {"voice-drift[bot]"} and len(world.pulls()) == 5
+    pushes = fake_github.requests("writes", kind="git")
+    assert pushes and {e.login for e in pushes} == {"voice-drift[bot]"}
+    assert app.private_key_pem.splitlines()[1] not in job.log and app.tokens[0] not in job.log
 
 
 def test_the_readme_command_workflow_runs_in_a_users_repository(fake_github: FakeGitHub, tmp_path: Path,
