@@ -158,13 +158,26 @@ def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str |
     titles = {"handover": f"Handover {facts.date}: {facts.title}",
               "architecture": page_name(paths.get("architecture", ARCHITECTURE_PAGE)).replace("-", " ").capitalize()}
     links = {role: url for role, path in paths.items() if (url := site_url(path, docs))}
-    facts = Facts(**{**facts.__dict__, "pages": paths, "titles": titles, "links": links})
+    facts = Facts(**{**facts.__dict__, "pages": paths, "titles": titles, "links": links, "icons": page_icons(docs)})
     names = {"handover": "handover.mdx.j2", "architecture": "architecture.mdx.j2", "changelog": "changelog-entry.mdx.j2"}
     pages = {path: render_mdx(names[role], templates, facts=facts) for role, path in paths.items()}
     # The handover page remembers what it was written as of: a later run can tell news from a new clock.
     as_of = AsOf(facts.date, report.captured_at or "", report.base_commit or "")
     pages[paths["handover"]] = with_entry(pages[paths["handover"]], as_of)
     return pages
+
+
+def page_icons(docs: Mapping[str, Any]) -> dict[str, str]:
+    """Role -> frontmatter icon. `docs.icons: false` leaves them out (a site without an icon
+    plugin would show the name as text); a mapping names other icons."""
+    setting = docs.get("icons", True)
+    if setting is True:
+        return dict(ICONS)
+    if setting is False:
+        return {}
+    if isinstance(setting, Mapping) and all(k in ICONS and isinstance(v, str) and v for k, v in setting.items()):
+        return {**ICONS, **setting}
+    raise DriftError(".drift.yml: docs.icons must be true, false, or icon names for handover, architecture, changelog")
 
 
 def site_url(path: str, docs: Mapping[str, Any]) -> str | None:

@@ -299,3 +299,35 @@ def test_hostile_values_compile_and_come_out_as_text(mdx_compiler: str, values: 
     assert shows(handover, prose_text(message)), f"{message!r} is not in the handover page's text"  # `…` shown as code
     arch = "True:apps/docs/content/docs/operations/voice-stack-architecture.mdx"
     assert shows(arch, compose_svc) and shows(arch, host)
+
+
+# --- the docs site's conventions: URLs between pages, icons ------------------------------
+
+def test_pages_link_each_other_at_the_urls_the_site_serves() -> None:
+    from bot.handover import site_url
+
+    assert site_url("apps/docs/content/docs/operations/voice-stack-architecture.mdx", {}) == "/docs/operations/voice-stack-architecture"
+    assert site_url("apps/docs/content/docs/(ops)/runbooks/index.mdx", {}) == "/docs/runbooks"
+    assert site_url("site/content/handbook/ops/x.mdx", {"base_url": "/handbook", "content_root": "content/handbook"}) == "/handbook/ops/x"
+    assert site_url("docs/operations/x.mdx", {}) is None  # not under the content root: named by path
+    assert site_url("apps/docs/content/docs/a b/x.mdx", {}) is None  # a URL would have to escape it
+    with pytest.raises(DriftError, match=r"docs.base_url must be a path like /docs"):
+        site_url("apps/docs/content/docs/x.mdx", {"base_url": "https://x.io/(docs)"})
+    report, live = example()
+    plain = pages_of(report, live)  # no changelog link without a site URL: the path in code, as before
+    outside = scrub(handover_pages(report, example_config(dir="docs/operations", changelog="docs/changelog"), date=DATE,
+                                   slug=SLUG, live=live, architecture=True), report)
+    assert "](/docs/operations/voice-stack-architecture)" in plain[HANDOVER]
+    for page in outside.values():  # only GitHub is linked: the pages name each other by path
+        assert {u for u in re.findall(r"\]\(([^)]*)\)", page) if not u.startswith("https://github.com/")} == set()
+    assert "`docs/operations/handover-2026-04-24-voice-bringup.mdx`" in outside["docs/changelog/2026-04-24-voice-bringup.mdx"]
+
+
+def test_icons_can_be_left_out_or_named() -> None:
+    report, live = example()
+    without = handover_pages(report, example_config(icons=False), date=DATE, slug=SLUG, live=live, architecture=True)
+    assert all("\nicon: " not in page for page in without.values())
+    named = handover_pages(report, example_config(icons={"handover": "Handshake"}), date=DATE, slug=SLUG, live=live)
+    assert '\nicon: "Handshake"\n' in named[HANDOVER]
+    with pytest.raises(DriftError, match="docs.icons must be"):
+        handover_pages(report, example_config(icons={"sidebar": "X"}), date=DATE, slug=SLUG, live=live)
