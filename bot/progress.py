@@ -1,5 +1,5 @@
 """Progress of a long capture on stderr: one line kept up to date on a terminal, one line per
-step otherwise (a log, a CI job). DRIFT_PROGRESS=0 silences it, DRIFT_PROGRESS=1 asks for the
+service otherwise (a log, a CI job). DRIFT_PROGRESS=0 silences it, DRIFT_PROGRESS=1 asks for the
 lines even where they would not be shown. Output on stdout is never touched."""
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ class Progress:
         self.enabled = setting != "0"
         self.shown = False
 
-    def say(self, text: str) -> None:
-        if not self.enabled:
+    def say(self, text: str, *, log: bool = True) -> None:
+        """`log=False`: a stage worth showing on a terminal only (a log keeps one line per service)."""
+        if not self.enabled or (not log and not self.live):
             return
         if self.live:
             self.stream.write("\r\x1b[K" + text)

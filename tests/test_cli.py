@@ -363,13 +363,14 @@ def test_progress_is_one_line_kept_up_to_date_on_a_terminal_and_lines_elsewhere(
 
     def shown(stream: io.StringIO) -> str:
         progress = Progress(stream, "")
+        progress.say("connecting", log=False)
         progress.say("service a (1/2)")
         progress.say("service b (2/2)")
         progress.done()
         return stream.getvalue()
 
-    assert shown(Tty()) == "\r\x1b[Kservice a (1/2)\r\x1b[Kservice b (2/2)\r\x1b[K"
-    assert shown(io.StringIO()) == "service a (1/2)\nservice b (2/2)\n"
+    assert shown(Tty()) == "\r\x1b[Kconnecting\r\x1b[Kservice a (1/2)\r\x1b[Kservice b (2/2)\r\x1b[K"
+    assert shown(io.StringIO()) == "service a (1/2)\nservice b (2/2)\n"  # a log: a line per service
     quiet = io.StringIO()
     Progress(quiet, "0").say("x")
     assert quiet.getvalue() == ""

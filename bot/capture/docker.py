@@ -126,7 +126,7 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
 
     target = parse_source(source)
     progress = Progress()
-    progress.say(f"capture: connecting to {source}")
+    progress.say(f"capture: connecting to {source}", log=False)
     with Engine.connect(target.url) as engine:
         where = engine.endpoint.label
         host = engine.name()
@@ -158,13 +158,13 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
                          if f.startswith("/") and posixpath.dirname(posixpath.normpath(f)) != "/"]
         wanted += [(root if _inside(p, root) else posixpath.dirname(p), p) for p in compose_paths if p not in tracked_paths]
 
-        progress.say(f"capture: {project.name} on {host}: reading {len(wanted)} file(s) through a helper container")
+        progress.say(f"capture: {project.name} on {host}: reading {len(wanted)} file(s) through a helper container", log=False)
         helper_image = sorted(containers, key=lambda c: c.get("Name") or "")[0]["Image"]
         host_files = engine.read_files(helper_image, wanted, max_bytes=MAX_FILE_BYTES) if wanted else {}
 
         ids = sorted({c["Image"] for c in containers if c.get("Image")})
         refs = sorted({(c.get("Config") or {}).get("Image") for c in containers} - {None, ""} - set(ids))
-        progress.say(f"capture: {project.name} on {host}: inspecting {len(ids + refs)} image(s)")
+        progress.say(f"capture: {project.name} on {host}: inspecting {len(ids + refs)} image(s)", log=False)
         inspected = engine.inspect_images(ids + refs)
     progress.done()
 
