@@ -321,7 +321,7 @@ def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
 
 @main.command()
 @_inputs
-@click.option("--dry-run", is_flag=True, help="print the plan and change nothing (the same as `drift plan`)")
+@click.option("--dry-run", is_flag=True, help="print the plan as `drift plan` does and change nothing (exit 0, or 1 on an error)")
 @click.option("--only", "only", multiple=True, metavar="CHILD", help="act only on the pull requests of these children (repeatable)")
 @_guard
 def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
@@ -333,8 +333,11 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
     """
     inputs = Inputs(**kwargs)
     if dry_run:
+        # The plan, printed as `drift plan` prints it; the exit code stays apply's (0 ok, 1 error):
+        # 2 belongs to diff, plan and verify only.
         the_plan, report = _plan(inputs, only=frozenset(only) or None)
-        return _finish_plan(the_plan, report, inputs.fmt)
+        code = _finish_plan(the_plan, report, inputs.fmt)
+        return EXIT_OK if code == EXIT_DRIFT else code
     from bot.reconcile import run_lock, tracker_would_write
 
     config, _, run = _github_run(inputs)

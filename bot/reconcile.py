@@ -113,8 +113,16 @@ def tracker_would_write(run: "Run", templates: str | None = None) -> bool:
 
 
 def author(config: Config) -> tuple[str, str]:
+    """The identity every commit of the bot is authored and committed as: `bot: {name, email}`
+    in .drift.yml, else DEFAULT_AUTHOR; never git's config or the host name."""
     bot = config.extra.get("bot") or {}
-    return str(bot.get("name") or DEFAULT_AUTHOR[0]), str(bot.get("email") or DEFAULT_AUTHOR[1])
+    if not isinstance(bot, dict) or set(bot) - {"name", "email"}:
+        raise ConfigError("`bot:` in .drift.yml is {name: ..., email: ...}, the identity of the bot's commits")
+    name, email = str(bot.get("name") or DEFAULT_AUTHOR[0]).strip(), str(bot.get("email") or DEFAULT_AUTHOR[1]).strip()
+    if any(c in name + email for c in "<>\n") or not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+        raise ConfigError(f"`bot:` in .drift.yml: {name!r} <{email}> is not an identity git can write "
+                          "(a name, and an email such as drift-bot@users.noreply.github.com)")
+    return name, email
 
 
 def title_from_template(templates: str | None) -> TitleFn:
@@ -171,6 +179,7 @@ def texts(run: Run, templates: str | None = None) -> dict[str, Callable[[Operati
     """The PR body, commit message and closing comment for an operation, from templates/."""
     from bot.adapters.github import render_marker
     from bot.compare import file_kind
+    from bot.secrets.references import referenced_names
     from bot.render import render_template
 
     templates = templates or team_templates(run.config)
@@ -181,7 +190,7 @@ def texts(run: Run, templates: str | None = None) -> dict[str, Callable[[Operati
         pr = op.pr
         assert pr is not None
         marker = render_marker({"slug": pr.slug, "fingerprint": pr.fingerprint, "children": list(pr.children)})
-        secrets = sorted({"${" + d.pointer.rsplit("/", 1)[-1] + "}" for d in pr.divergences if d.secret})
+        secrets = sorted({"${" + name + "}" for d in pr.divergences if d.secret for name in referenced_names(d)})
         evidence = [f for f in run.snapshot.files if f.repo_path in {d.file for d in pr.divergences}]
         return render_template("pr-body.md.j2", templates=templates, marker=marker, pr=pr, report=run.report,
                                base=run.config.base, base_commit=run.state.base_commit, mega=mega, secrets=secrets,

@@ -203,7 +203,7 @@ def test_plan_with_a_token_lists_the_exact_operations(world: World) -> None:
     assert plan["github"] is True
     assert sorted((op["op"], op["target"]) for op in plan["operations"]) == [("create", b) for b in BRANCHES]
     code, out, _ = world.drift("apply", "--dry-run")
-    assert code == 2 and "create " in out
+    assert code == 0 and "create " in out  # apply exits 0 or 1; the 2 of planned changes is `drift plan`'s
     assert world.pulls() == []
 
 

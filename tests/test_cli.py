@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -291,7 +292,8 @@ def test_the_help_lists_the_environment_the_bot_reads() -> None:
 def test_apply_dry_run_prints_the_plan_and_changes_nothing(checkout: Path) -> None:
     code, out, err = run("apply", "--dry-run", "--repo", str(checkout), "--source", "dir:../instance", cwd=checkout)
     plan_code, plan_out, _ = run("plan", "--repo", str(checkout), "--source", "dir:../instance", cwd=checkout)
-    assert (code, out) == (plan_code, plan_out) and code == 2 and err == ""
+    assert out == plan_out and err == ""
+    assert (code, plan_code) == (0, 2)  # apply's exit codes are 0 and 1; 2 is plan's
 
 
 # --- git: identity, token header, version -----------------------------------------------------
@@ -374,3 +376,18 @@ def test_progress_is_one_line_kept_up_to_date_on_a_terminal_and_lines_elsewhere(
     quiet = io.StringIO()
     Progress(quiet, "0").say("x")
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("bot,says", [
+    ("bot: drift", "`bot:` in .drift.yml is {name: ..., email: ...}"),
+    ("bot: {name: ops, email: not-an-email}", "is not an identity git can write"),
+    ("bot: {name: 'a <b>', email: a@b.c}", "is not an identity git can write"),
+])
+def test_a_bot_identity_git_cannot_write_is_one_line(checkout: Path, bot: str, says: str) -> None:
+    from bot.config import load_config
+    from bot.errors import ConfigError
+    from bot.reconcile import author
+
+    (checkout / ".drift.yml").write_text((checkout / ".drift.yml").read_text() + bot + "\n")
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        author(load_config(checkout))
