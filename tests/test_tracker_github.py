@@ -157,7 +157,7 @@ def test_a_research_item_declared_by_title_is_created_once_and_linked_in_order(t
     config = tracked_world.checkout / ".drift.yml"
     rt1, rt2 = tracked_world.numbers[673], tracked_world.numbers[674]
     text = config.read_text()
-    rt1_line = f"    - {{key: RT-1, issue: {rt1}}}"
+    rt1_line = f"    - {{key: RT-1, issue: {rt1}, title: GPU VRAM architecture viability on L4}}"
     assert rt1_line in text
     config.write_text(text.replace(rt1_line, rt1_line + '\n    - {key: RT-3, title: "RT-3: Whisper batch size under load", body: "Decide the batch size."}', 1))
     code, out, err = tracked_world.drift("tracker")
