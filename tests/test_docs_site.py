@@ -249,6 +249,9 @@ class Browser:
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([self.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                "--disable-extensions", "--disable-background-networking", "--disable-sync",
+                               "--disable-component-update", "--no-default-browser-check",
+                               # 127.0.0.1 only: every other name resolves to nothing
+                               "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                                f"--user-data-dir={self.profile}", *args],
                               capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(self.profile)})
 
