@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.capture.redact import redact_text
+from bot.secrets import redact as redact_secrets
+from bot.secrets import redaction_kind
 from bot.errors import DriftError
 from bot.sections import read_section
 
@@ -36,7 +37,8 @@ def prepare(name: str, data: bytes, slot: str, *, redact: bool) -> Prepared:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise DriftError(f"{name} is not UTF-8 text; attach session notes and transcripts as text") from None
-    cleaned, found = redact_text(text)
+    done = redact_secrets(text, redaction_kind(name))
+    cleaned, found = done.text, done.count
     if found and not redact:
         raise DriftError(f"{name} holds {found} secret value(s); nothing was stored. Remove them, or pass --redact "
                          "to store the file with them replaced")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.capture.redact import redact_text
+from bot.secrets import redact
 from bot.errors import DriftError
 from bot.mdx import mdx, yaml_str
 
@@ -63,7 +63,8 @@ def _escape_line(line: str) -> str:
 def migrate(source: str, text: str, *, docs_dir: str, pages: Mapping[str, str], blob_url: str) -> Migrated:
     """`pages`: repo path of every file being migrated -> its page name (for links between them);
     `blob_url`: where a repo path is shown on GitHub (`https://github.com/o/r/blob/main`)."""
-    text, redacted = redact_text(text)
+    done = redact(text, "text")
+    text, redacted = done.text, done.count
     lines = text.splitlines()
     title, start = None, 0
     for i, line in enumerate(lines):

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.adapters.http import HttpAnswer
 from bot.adapters.http import send as http_send
-from bot.capture.redact import is_secret_name, redact_text
+from bot.secrets import is_secret_name, redact
 from bot.checks import finding_id
 from bot.errors import ConfigError
 from bot.model import Finding
@@ -329,7 +329,7 @@ def quote_start(data: bytes) -> str:
     if sum(_readable(c) for c in sample) < len(sample) * 0.9:
         return "bytes " + " ".join(f"{b:02x}" for b in data[:8])
     # The first line: an error page's `<!DOCTYPE html>`, a JSON error's opening, a plain-text reason.
-    line = next((ln for ln in redact_text(head)[0].splitlines() if ln.strip()), "")
+    line = next((ln for ln in redact(head, "text").text.splitlines() if ln.strip()), "")
     text = "".join(c for c in " ".join(line.split()) if _readable(c))
     if not text:
         return "whitespace"

@@ -54,6 +54,11 @@ def git(cwd: Path, *args: str) -> str:
 def checkout(tmp_path: Path) -> Path:
     """A git repository whose `main` holds this project's voice/ and .drift.yml, and a copy of
     the example instance beside it, so a test can change either side freely."""
+    return make_checkout(tmp_path)
+
+
+def make_checkout(tmp_path: Path) -> Path:
+    """What the `checkout` fixture makes, for tests that make several (hypothesis examples)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(ROOT / "voice", repo / "voice")

@@ -47,7 +47,7 @@ def test_redact_stores_it_without_the_secret(tracked_world: World, tmp_path: Pat
     code, out, err = attach(tracked_world, transcript, "--slot", "transcript", "--redact")
     assert code == 0 and "secret value(s) redacted" in out and SECRET not in out
     stored = run_git("show", "drift-attachments:attachments/transcript/transcript.txt", cwd=tracked_world.fake.git_path(REPO)).stdout
-    assert SECRET not in stored and "<redacted sha256:" in stored
+    assert SECRET not in stored and "<redacted" in stored
 
 
 def test_a_slot_a_human_filled_keeps_their_link(tracked_world: World, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.capture.docker import EngineSource, choose_project, discover_projects, parse_source
-from bot.capture.redact import token_for
+from bot.secrets import Redactor
 from bot.capture.runtime import (
     UNRESOLVED,
     differing_fields,
@@ -235,7 +235,9 @@ def test_an_env_file_may_add_variables_the_file_does_not_name() -> None:
     assert runtime(model(text), [container("a", env={"X": "2", "FROM_FILE": "2"})])["a"].fields == ("environment.X",)
 
 
-def test_secrets_compare_by_hash_and_never_reach_the_record() -> None:
+def test_secrets_compare_by_keyed_digest_and_never_reach_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFT_REDACTION_KEY", "kept-on-the-host")
+    token_for = Redactor(b"kept-on-the-host").placeholder
     live = "hf_" + "Z9y8X7w6V5u4T3s2R1q0P" * 2
     text = f"services:\n  a:\n    image: drift-test/busybox:1\n    environment:\n      HF_TOKEN: \"{token_for(live)}\"\n"
     assert not runtime(model(text), [container("a", env={"HF_TOKEN": live})])["a"].stale
@@ -248,6 +250,14 @@ def test_secrets_compare_by_hash_and_never_reach_the_record() -> None:
     text = f"services:\n  a:\n    image: drift-test/busybox:1\n    environment:\n      AUTH: \"Bearer {token_for(live)}\"\n"
     assert not runtime(model(text), [container("a", env={"AUTH": f"Bearer {live}"})])["a"].stale
     assert runtime(model(text), [container("a", env={"AUTH": f"Basic {live}"})])["a"].stale
+
+
+def test_without_the_hosts_key_a_secret_is_compared_by_presence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DRIFT_REDACTION_KEY", raising=False)
+    monkeypatch.delenv("DRIFT_REDACTION_KEY_FILE", raising=False)
+    text = "services:\n  a:\n    image: drift-test/busybox:1\n    environment:\n      HF_TOKEN: \"<redacted>\"\n"
+    assert not runtime(model(text), [container("a", env={"HF_TOKEN": "hf_" + "Q" * 34})])["a"].stale
+    assert runtime(model(text), [container("a", env={})])["a"].stale
 
 
 def test_gpu_device_requests_are_compared() -> None:

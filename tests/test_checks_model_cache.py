@@ -107,7 +107,7 @@ def test_a_value_compose_interpolates_is_not_judged():
 
 
 def test_unrelated_services_say_nothing():
-    assert compose_only("    image: caddy:2.8.4-alpine\n    environment: {HF_TOKEN: '<redacted sha256:0123abcd>'}\n") == []
+    assert compose_only("    image: caddy:2.8.4-alpine\n    environment: {HF_TOKEN: '<redacted hmac:0123abcd>'}\n") == []
     assert run({"voice/docker-compose.yml": AGENT_COMPOSE,
                 "voice/agent/Dockerfile": "FROM python:3.11\nRUN pip install fastapi uvicorn\n"}) == []
     assert run({"voice/docker-compose.yml": AGENT_COMPOSE}) == []  # the Dockerfile is not tracked

@@ -80,7 +80,7 @@ def test_environment_fraction_in_list_form_and_redacted_secrets_beside_it():
     image: example/server:1.0
     deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}
     environment:
-      - HF_TOKEN=<redacted sha256:0123abcd>
+      - HF_TOKEN=<redacted hmac:0123abcd>
       - VLLM_GPU_MEMORY_UTILIZATION=0.25
 """
     [f] = run(compose)

@@ -1134,7 +1134,7 @@ def test_a_secret_added_live_is_reported_added_and_redacted():
               OPENAI_API_KEY: {FAKE_OPENAI}
         """)
     assert (d.pointer, d.kind, d.secret) == ("/services/agent/environment/OPENAI_API_KEY", "added", True)
-    assert d.after.startswith("<redacted sha256:") and "AbCdEf" not in d.after
+    assert d.after.startswith("<redacted") and "AbCdEf" not in d.after
 
 
 def test_a_change_to_the_top_level_secrets_section_is_a_divergence():

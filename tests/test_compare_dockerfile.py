@@ -232,7 +232,7 @@ def test_an_ordinary_env_value_beside_a_secret_is_still_compared():
 def test_an_added_env_secret_is_shown_redacted_and_marked_secret():
     (d,) = divergences("FROM a\n", f"FROM a\nENV OPENAI_API_KEY={FAKE_OPENAI}\n")
     assert (d.kind, d.secret) == ("added", True)
-    assert "AbCdEf" not in d.after and "<redacted sha256:" in d.after
+    assert "AbCdEf" not in d.after and "<redacted" in d.after
 
 
 @pytest.mark.parametrize("name", ["Dockerfile", "Dockerfile.gpu", "agent.dockerfile"])

@@ -166,7 +166,7 @@ def test_a_rotated_secret_is_no_divergence():
 def test_a_secret_key_added_live_is_added_redacted_and_marked_secret():
     (d,) = divergences("LOG_LEVEL=info\n", "LOG_LEVEL=info\nDEEPGRAM_API_KEY=dg-0123456789abcdefXYZ\n")
     assert (d.pointer, d.kind, d.before, d.secret) == ("/DEEPGRAM_API_KEY", "added", None, True)
-    assert d.after.startswith("<redacted sha256:") and d.after.endswith(">")
+    assert d.after.startswith("<redacted") and d.after.endswith(">")
     assert "0123456789" not in d.after
 
 

@@ -130,4 +130,4 @@ def test_an_added_bearer_header_is_shown_redacted_and_marked_secret():
     live = MAIN.replace("\tencode gzip\n", '\tencode gzip\n\theader Authorization "Bearer Zq8vLmN3pR7sT1uWx4yA6bC9dE2fG5hJ"\n')
     (d,) = divergences(MAIN, live)
     assert (d.kind, d.secret) == ("added", True)
-    assert "Zq8vLmN3" not in d.after and "<redacted sha256:" in d.after
+    assert "Zq8vLmN3" not in d.after and "<redacted" in d.after

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "examples" / "instance"
 ENV, DOCKERFILE, CADDYFILE = "voice/.env.example", "voice/agent/Dockerfile", "voice/caddy/Caddyfile"
 EDITOR = {ENV: apply_dotenv, DOCKERFILE: apply_dockerfile, CADDYFILE: apply_text}
-TOKEN = "<redacted sha256:0123abcd>"
+TOKEN = "<redacted hmac:0123abcd>"
 SECRET = "sk-proj-Zx4Kp9Qw2Lm7Vb3Nt8Rc5Hy1Jd6Fg0S"
 
 

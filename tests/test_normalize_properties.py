@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.capture.files import take_file
-from bot.capture.redact import is_secret_name
+from bot.secrets import is_secret_name
 from bot.compare import compare_file
 from bot.compare.compose import format_duration, go_string, load_compose, normalize
 from bot.compare.yamlload import YamlError, load_yaml

@@ -65,7 +65,7 @@ def test_the_planted_secrets_are_still_reported_where_they_are_divergences(check
     added = {d["pointer"]: d for d in report["divergences"] if d["file"] == "voice/.env.example" and d["kind"] == "added"}
     assert set(added) == {"/GITHUB_TOKEN", "/OPENAI_API_KEY", "/DB_PASSWORD", "/SOME_SETTING"}
     for d in added.values():
-        assert d["secret"] is True and d["after"].startswith("<redacted sha256:")
+        assert d["secret"] is True and d["after"].startswith("<redacted")
 
 
 def test_no_snapshot_file_holds_a_planted_secret(checkout: Path, planted: list[str], tmp_path: Path) -> None:

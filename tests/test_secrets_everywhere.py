@@ -160,12 +160,10 @@ def slash(world: World, number: int, body: str, tmp_path: Path) -> tuple[int, st
                env=world.env)
 
 
-def test_planted_secrets_reach_nothing_the_bot_writes_or_says(tracked: World, tmp_path: Path,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
-    world = tracked
-    planted = fresh_secrets()
-    plant(world.instance, planted)
-    token = world.fake.token_for(BOT)
+def every_channel(world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> dict[str, str]:
+    """Run every command that writes or says something on the planted instance, and gather all
+    it wrote and said: outputs, snapshots, pages, request bodies, GitHub's objects, git objects,
+    .git/config and the log records."""
     caplog.set_level(logging.DEBUG)
     outputs: dict[str, str] = {}
 
@@ -181,21 +179,15 @@ def test_planted_secrets_reach_nothing_the_bot_writes_or_says(tracked: World, tm
         record(f"diff --format {fmt}", drift(world, "diff", "--format", fmt, env=offline), (2,))
         record(f"plan --format {fmt}", drift(world, "plan", "--format", fmt), (2,))
         record(f"plan --format {fmt} (no token)", drift(world, "plan", "--format", fmt, env=offline), (2,))
+    record("diff --snapshot (the saved snapshot read back)",
+           run("diff", "--repo", str(world.checkout), "--snapshot", str(tmp_path / "snap"), env=offline), (2,))
     record("apply", drift(world, "apply"), (0,))
     record("tracker", drift(world, "tracker"), (0,))
     record("handover --architecture", drift(world, "handover", "--architecture", "--date", "2026-04-24"), (0,))
     parent = world.numbers[660]
     for command in ("/drift status", "/drift plan", "/drift snapshot"):
         record(f"slash ({command})", slash(world, parent, command, tmp_path), (0,))
-
-    # The secrets are there to find: the bot saw each planted line as drift (redacted).
-    report = json.loads(drift(world, "diff", "--format", "json", env=offline)[1])
-    secret_pointers = {(d["file"], d["pointer"]) for d in report["divergences"] if d["secret"]}
-    for file, key in [("voice/.env.example", "/GITHUB_TOKEN"), ("voice/.env.example", "/DB_PASSWORD"),
-                      ("voice/docker-compose.yml", "/services/vllm-whisper/environment/AWS_ACCESS_KEY_ID")]:
-        assert (file, key) in secret_pointers, f"{file}#{key} was not reported as a secret divergence"
-    written = [f for f in world.checkout.rglob("*.mdx")]
-    assert len(written) >= 2, "handover wrote no pages"
+    assert list(world.checkout.rglob("*.mdx")), "handover wrote no pages"
     assert world.pulls(), "apply opened no pull request"
 
     surfaces: dict[str, str] = dict(outputs)
@@ -214,6 +206,23 @@ def test_planted_secrets_reach_nothing_the_bot_writes_or_says(tracked: World, tm
     surfaces["the checkout's .git/config"] = (world.checkout / ".git" / "config").read_text()
     surfaces["log records (DEBUG)"] = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     assert caplog.records, "nothing was logged: the log scan would prove nothing"
+    return surfaces
+
+
+def test_planted_secrets_reach_nothing_the_bot_writes_or_says(tracked: World, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    world = tracked
+    planted = fresh_secrets()
+    plant(world.instance, planted)
+    token = world.fake.token_for(BOT)
+
+    # The secrets are there to find: the bot saw each planted line as drift (redacted).
+    report = json.loads(drift(world, "diff", "--format", "json", env={"GITHUB_TOKEN": ""})[1])
+    secret_pointers = {(d["file"], d["pointer"]) for d in report["divergences"] if d["secret"]}
+    for file, key in [("voice/.env.example", "/GITHUB_TOKEN"), ("voice/.env.example", "/DB_PASSWORD"),
+                      ("voice/docker-compose.yml", "/services/vllm-whisper/environment/AWS_ACCESS_KEY_ID")]:
+        assert (file, key) in secret_pointers, f"{file}#{key} was not reported as a secret divergence"
+    surfaces = every_channel(world, tmp_path, caplog)
 
     # The scan finds what is there: every planted value is in the live files it was planted in.
     live = {f"live {k}": v for k, v in files_under(world.instance).items()}

@@ -95,7 +95,7 @@ def test_r10_is_closed_with_the_evidence_of_each_probe_that_passed() -> None:
     closures = closures_of(CONFIG, verified, issues, pulls_for(report))
     assert list(closures) == ["R-10"] and closures["R-10"].issue == 670
     comment = closures["R-10"].comment
-    assert "against `gpu-l4-01` (snapshot `snap-d7fbe98bf830`)" in comment
+    assert "against `gpu-l4-01` (snapshot `snap-c37dce301470`)" in comment
     assert "`tts-speech`" in comment and "24000 Hz" in comment and "2026-04-24T18:45:12Z" in comment
     assert_golden("close-verified-r10.md", comment)
 

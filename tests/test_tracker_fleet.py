@@ -63,7 +63,7 @@ def test_the_fleet_section_of_a_two_host_mega_matches_its_golden_page() -> None:
 def test_a_row_per_configured_host_in_config_order_with_its_counts_and_open_prs() -> None:
     rows = [line for line in fleet_of(both_ran()).splitlines() if line.startswith("| l4-")]
     assert rows == [
-        "| l4-a | `snap-d7fbe98bf830` seen 2026-04-24T18:40:00Z | 12 | 3 / 0 | #701, #702, #703, #704, #705 |",
+        "| l4-a | `snap-c37dce301470` seen 2026-04-24T18:40:00Z | 12 | 3 / 0 | #701, #702, #703, #704, #705 |",
         "| l4-b | `snap-0b0b0b0b0b0b` seen 2026-04-24T18:45:00Z | 11 | 1 / 1 | reports only |",  # apply: false
     ]
 
@@ -132,8 +132,8 @@ def test_secrets_compare_by_presence_so_each_host_keeps_its_own() -> None:
         token = Divergence("voice/.env.example", "added", "/HF_TOKEN", None, redacted, secret=True, child="R-3")
         return replace(report, divergences=report.divergences + (token,))
 
-    body = run_host("l4-a", with_token(host_a(), "<redacted sha256:1111aaaa>")).body
-    body = run_host("l4-b", with_token(host_b(), "<redacted sha256:2222bbbb>"), body).body
+    body = run_host("l4-a", with_token(host_a(), "<redacted hmac:1111aaaa>")).body
+    body = run_host("l4-b", with_token(host_b(), "<redacted hmac:2222bbbb>"), body).body
     assert read_state(body, "state:l4-a")["fleet"]["hashes"]["voice/.env.example"]["/HF_TOKEN"] == "secret"
     assert "1111aaaa" not in body.split("<!-- drift-bot:state:l4-a")[1].split("-->")[0]
     fleet = fleet_of(body)
@@ -172,7 +172,7 @@ def test_a_huge_fleet_stays_under_githubs_limit_and_says_what_it_compared() -> N
     assert not run_host("l4-a", a, body).body_changed and not run_host("l4-b", b, body).body_changed
     fleet = fleet_of(body)
     assert re.search(r"Compared on the first \d+ divergences of l4-a only: \d+ more were left out", fleet)
-    assert "| l4-a | `snap-d7fbe98bf830` seen 2026-04-24T18:40:00Z | 4000 |" in fleet
+    assert "| l4-a | `snap-c37dce301470` seen 2026-04-24T18:40:00Z | 4000 |" in fleet
 
 
 # --- against the fake GitHub ---------------------------------------------------------

@@ -6,11 +6,26 @@ limits and the redaction are the same whichever way the file was reached.
 from __future__ import annotations
 
 import hashlib
+import os
 
-from bot.capture.redact import redact_text
+from bot.secrets import Redactor, redact, redaction_kind
 from bot.model import FileCapture
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def live_redactor() -> Redactor:
+    """Placeholders of live values carry a keyed digest only where the host (or the runner's
+    secrets) holds a key: `DRIFT_REDACTION_KEY`, or a file named by `DRIFT_REDACTION_KEY_FILE`."""
+    key = os.environ.get("DRIFT_REDACTION_KEY")
+    path = os.environ.get("DRIFT_REDACTION_KEY_FILE")
+    if not key and path:
+        try:
+            with open(path, "rb") as f:
+                return Redactor(f.read().strip() or None)
+        except OSError:
+            return Redactor()
+    return Redactor(key.encode() if key else None)
 
 
 def take_file(
@@ -38,7 +53,8 @@ def take_file(
     except UnicodeDecodeError as exc:
         return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
                            problem=f"is not UTF-8 text (byte {exc.start}); only text files can be compared")
-    redacted, count = redact_text(text)
+    done = redact(text, redaction_kind(repo_path), live_redactor())
+    redacted, count = done.text, done.count
     stored = redacted.encode()
     return FileCapture(
         live_path,

@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.capture.redact import TOKEN_RE, token_for
+from bot.capture.files import live_redactor
+from bot.secrets import PLACEHOLDER_RE
 from bot.compare.compose import load_compose, normalize, parse_duration
 from bot.model import ServiceRuntime
 
@@ -175,14 +176,16 @@ def _env_map(items: Sequence[str] | None) -> dict[str, str]:
 
 
 def _same_secret(expected: str, actual: str) -> bool:
-    """A redacted value (`…<redacted sha256:abcd1234>…`) against the clear value the engine
-    reports: the same when the text around the tokens matches and each token is the hash of
-    what stands in its place."""
-    parts = TOKEN_RE.split(expected)
-    tokens = TOKEN_RE.findall(expected)
+    """A redacted value (`…<redacted hmac:abcd1234>…`) against the clear value the engine
+    reports: the same when the text around the placeholders matches and each placeholder stands
+    for what stands in its place. Without the host's key a placeholder says nothing of its value,
+    so the secret counts as the same: presence only, as for the files."""
+    parts = PLACEHOLDER_RE.split(expected)
+    tokens = PLACEHOLDER_RE.findall(expected)
     pattern = "".join(re.escape(p) + ("(.+?)" if i < len(tokens) else "") for i, p in enumerate(parts))
     m = re.fullmatch(pattern, actual, re.DOTALL)
-    return bool(m) and all(token_for(g) == t for g, t in zip(m.groups(), tokens))
+    redactor = live_redactor()
+    return bool(m) and all(redactor.same(t, g) is not False for g, t in zip(m.groups(), tokens))
 
 
 def _key_values(expected: Mapping[str, Any], actual: Mapping[str, str], *, extras_count: bool,
@@ -195,7 +198,7 @@ def _key_values(expected: Mapping[str, Any], actual: Mapping[str, str], *, extra
         if value is None or _unresolved(value):
             continue
         have = actual.get(key)
-        if isinstance(value, str) and TOKEN_RE.search(value):
+        if isinstance(value, str) and PLACEHOLDER_RE.search(value):
             same = have is not None and _same_secret(value, have)
             exp[key] = "<secret>"
             if have is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.compare import file_kind
-from bot.capture.redact import redact_text
+from bot.secrets import redact, redaction_kind
 from bot.compare.compose import parsed
 from bot.compare.yamlload import YamlError
 from bot.config import Config
@@ -78,7 +78,7 @@ def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | Non
     live_paths = {repo: live for live, repo in config.files}
     live = Side("live", snapshot.id, {f.repo_path: f.text for f in snapshot.files if f.text is not None}, live_paths)
     # Main's texts are redacted as the diff reads them: the same text, parsed once for both.
-    main = Side("main", base_commit or "", {p: redact_text(t)[0] for p, t in base_files.items()
+    main = Side("main", base_commit or "", {p: redact(t, redaction_kind(p)).text for p, t in base_files.items()
                                             if t is not None and not isinstance(t, UnreadableBase)}, live_paths)
     return live, main
 

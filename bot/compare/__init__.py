@@ -2,42 +2,26 @@
 from __future__ import annotations
 
 import difflib
-import fnmatch
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.capture.redact import TOKEN_RE, redact_text
 from bot.compare import compose, dockerfile, dotenv, text
 from bot.compare.yamlload import YamlError
 from bot.compare.yamllines import locate_line
 from bot.globs import rule_matches
+from bot.kinds import file_kind
+from bot.secrets import PLACEHOLDER_RE, canonical, redact, redaction_kind
 from bot.model import Divergence, FileCapture, FileError, Snapshot, UnreadableBase
 
 
-def file_kind(repo_path: str) -> str:
-    name = repo_path.rsplit("/", 1)[-1].lower()
-    if fnmatch.fnmatch(name, "*compose*.y*ml"):
-        return "compose"
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
-        return "dotenv"
-    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
-        return "dockerfile"
-    return "text"
-
-
 def _secret(*values: Any) -> bool:
-    return any(isinstance(v, str) and TOKEN_RE.search(v) for v in values) or any(
-        isinstance(v, (list, dict)) and TOKEN_RE.search(repr(v)) for v in values
+    return any(isinstance(v, str) and PLACEHOLDER_RE.search(v) for v in values) or any(
+        isinstance(v, (list, dict)) and PLACEHOLDER_RE.search(repr(v)) for v in values
     )
 
 
 def _div(file: str, kind: str, pointer: str, before: Any, after: Any, line: int | None, secret: bool = False) -> Divergence:
     return Divergence(file, kind, pointer, before, after, secret=secret or _secret(before, after), line=line)  # type: ignore[arg-type]
-
-
-def _canon_tokens(s: str) -> str:
-    """Two redactions compare equal: a rotated secret is no divergence."""
-    return TOKEN_RE.sub("<redacted>", s)
 
 
 class _Unreadable(Exception):
@@ -56,10 +40,10 @@ def _compose(path: str, base: str, live: str) -> list[Divergence]:
         docs.append(normal)
     a, b = docs
     shown = (a, b)
-    if TOKEN_RE.search(base) or TOKEN_RE.search(live):
+    if PLACEHOLDER_RE.search(base) or PLACEHOLDER_RE.search(live):
         # Compare with every redaction spelt alike, show the values with their hashes.
-        a = compose.parsed(_canon_tokens(base), path)[1]
-        b = compose.parsed(_canon_tokens(live), path)[1]
+        a = compose.parsed(canonical(base), path)[1]
+        b = compose.parsed(canonical(live), path)[1]
     out = []
     for keys, kind, _, _ in compose.walk(a, b):
         ptr = compose.pointer(keys)
@@ -95,19 +79,19 @@ def _dotenv(path: str, base: str, live: str) -> list[Divergence]:
         if old and new:
             if old.value == new.value:
                 continue
-            if compose.is_secret_name(key) or _secret(old.value, new.value):
+            if _secret(old.value, new.value):
                 continue  # presence only
             out.append(_div(path, "changed", ptr, old.value, new.value, new.line))
         elif new:
-            out.append(_div(path, "added", ptr, None, new.value, new.line, secret=compose.is_secret_name(key)))
+            out.append(_div(path, "added", ptr, None, new.value, new.line))
         elif old:
-            out.append(_div(path, "removed", ptr, old.value, None, old.line, secret=compose.is_secret_name(key)))
+            out.append(_div(path, "removed", ptr, old.value, None, old.line))
     return out
 
 
 def _dockerfile(path: str, base: str, live: str) -> list[Divergence]:
     a, b = dockerfile.parse_dockerfile(base), dockerfile.parse_dockerfile(live)
-    ka, kb = [_canon_tokens(i.key) for i in a], [_canon_tokens(i.key) for i in b]
+    ka, kb = [canonical(i.key) for i in a], [canonical(i.key) for i in b]
     out = []
     matcher = difflib.SequenceMatcher(a=ka, b=kb, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -133,7 +117,7 @@ def _dockerfile(path: str, base: str, live: str) -> list[Divergence]:
 def _text(path: str, base: str, live: str) -> list[Divergence]:
     out = []
     base_lines, live_lines = base.splitlines(), live.splitlines()
-    for kind, anchor, live_line, old, new in text.text_hunks(_canon_tokens(base), _canon_tokens(live)):
+    for kind, anchor, live_line, old, new in text.text_hunks(canonical(base), canonical(live)):
         # Line numbers are the same in the canonical and the captured text: show the captured lines.
         before = "\n".join(base_lines[n - 1].rstrip() for n in old) if old else None
         after = "\n".join(live_lines[n - 1].rstrip() for n in new) if new else None
@@ -152,7 +136,7 @@ def compare_file(repo_path: str, base_text: str | None, live: FileCapture) -> tu
     if isinstance(base_text, UnreadableBase):
         return [], [FileError(repo_path, f"{repo_path} {base_text}")]
     if base_text is not None:
-        base_text, _ = redact_text(base_text)
+        base_text = redact(base_text, redaction_kind(repo_path)).text
     if live.text is None and base_text is None:
         return [], [FileError(repo_path, f"tracked file is neither in main nor live at {live.live_path}; check `files:` in .drift.yml")]
     if live.text is None:
@@ -164,11 +148,11 @@ def compare_file(repo_path: str, base_text: str | None, live: FileCapture) -> tu
     except _Unreadable as exc:
         side = "in main" if exc.side == "main" else f"live ({live.live_path})"
         return [], [FileError(repo_path, f"{repo_path} {side} cannot be read: {exc.message}")]
-    except (YamlError, ValueError) as exc:
+    except YamlError as exc:  # ours: file, line, column and key names, never a value
         return [], [FileError(repo_path, f"{where} cannot be compared: {exc}")]
     except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the others
-        first = (str(exc).splitlines() or [""])[0]
-        return [], [FileError(repo_path, f"{where} cannot be compared: {type(exc).__name__}: {first}")]
+        # Another library's text may quote the file, and so a secret: its kind only.
+        return [], [FileError(repo_path, f"{where} cannot be compared: {type(exc).__name__}")]
 
 
 def compare_snapshot(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from bot.capture.redact import TOKEN_RE, is_secret_name
+from bot.secrets import PLACEHOLDER_RE, holds_secret
 from bot.compare.yamlload import YamlError, load_yaml
 from bot.compare.yamllines import locate_line  # noqa: F401 - the checks find it here, beside the rest of compose
 
@@ -332,7 +332,7 @@ def _extra_hosts(value: Any, where: str) -> Any:
     items = list(value.items()) if isinstance(value, dict) else [re.split(r"[=:]", str(i), maxsplit=1) for i in value]
     for item in items:
         if len(item) != 2:
-            raise ComposeParseError(f"{where}: `{item[0]}` is not host:address")
+            raise ComposeParseError(f"{where}: an entry is not host:address")
         host, ip = item
         ips = ip if isinstance(ip, list) else [ip]
         out.setdefault(str(host), []).extend(str(i) for i in ips)
@@ -519,7 +519,8 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
         raise ComposeParseError("an anchor's value holds an alias of itself (a cycle compose refuses)") from None
     except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
         # A shape no guard above foresaw: still one line about the file, not a traceback.
-        raise ComposeParseError(f"a value compose would not read ({type(exc).__name__}: {exc})") from None
+        # The exception's text may quote a value, which may be a secret: its kind only.
+        raise ComposeParseError(f"a value compose would not read ({type(exc).__name__})") from None
 
 
 def _normalize(doc: dict[str, Any]) -> dict[str, Any]:
@@ -581,7 +582,7 @@ def _holds_secret(path: tuple[str, ...], a: Any, b: Any) -> bool:
     if _has_token(a) or _has_token(b):
         return True
     scalars = not isinstance(a, (dict, list)) and not isinstance(b, (dict, list))
-    return scalars and _is_variable(path) and is_secret_name(path[-1])
+    return scalars and _is_variable(path) and (holds_secret(path[-1], str(a)) or holds_secret(path[-1], str(b)))
 
 
 # (position, section) of the maps whose keys are variable names, within a service or a
@@ -600,8 +601,7 @@ def _is_variable(path: tuple[str, ...]) -> bool:
 
 
 def _has_token(value: Any) -> bool:
-    # Both spellings: the captured `<redacted sha256:…>` and the `<redacted>` compare() puts for it.
-    return isinstance(value, str) and ("<redacted>" in value or bool(TOKEN_RE.search(value)))
+    return isinstance(value, str) and bool(PLACEHOLDER_RE.search(value))
 
 
 def _by_key(path: tuple[str, ...]) -> bool:

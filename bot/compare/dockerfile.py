@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bot.capture.redact import TOKEN_RE, is_secret_name
+from bot.secrets import canonical, holds_secret, is_reference, is_secret_name
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,15 @@ class Instruction:
     line: int  # 1-based first line
 
 
-# `<redacted sha256:…>` holds a space; the masks below read a value up to a space.
+# A keyed placeholder holds a space; the masks below read a value up to a space.
 _REDACTED = "<redacted>"
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)=(\"[^\"]*\"|'[^']*'|\S*)")
 
 
 def _secret(name: str, value: str) -> bool:
-    return is_secret_name(name) or _REDACTED in value
+    value = value.strip("\"'")
+    # A reference in main (`${HF_TOKEN}`) against the redacted live value: both say "set on the host".
+    return holds_secret(name, value) or (is_secret_name(name) and is_reference(value)) or _REDACTED in value
 
 
 def _canonical(keyword: str, value: str) -> str:
@@ -40,7 +42,7 @@ def _canonical(keyword: str, value: str) -> str:
             pass
     if keyword in ("ENV", "ARG", "LABEL"):
         # A secret's value lives on the host; the instruction is compared with the value masked.
-        value = TOKEN_RE.sub(_REDACTED, value)
+        value = canonical(value)
 
         def mask(m: re.Match[str]) -> str:
             return f"{m.group(1)}=<secret>" if _secret(m.group(1), m.group(2)) else m.group(0)

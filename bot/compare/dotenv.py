@@ -64,8 +64,8 @@ def parse_dotenv(text: str) -> dict[str, EnvEntry]:
             continue
         m = _LINE.match(line)
         if not m:
-            shown = stripped if len(stripped) <= 40 else stripped[:37] + "..."
-            raise DotenvError(f"`{shown}` is not KEY=value", number)
+            # Never the line itself: what cannot be read cannot be told from a secret either.
+            raise DotenvError("is not KEY=value (a name, `=`, then the value)", number)
         key, value = m.group("key"), None
         if m.group("eq"):
             raw = (m.group("value") or "").strip()

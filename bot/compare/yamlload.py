@@ -121,9 +121,37 @@ class YamlError(ValueError):
         super().__init__(where + message)
 
 
+# Texts already composed (by the secret reader, which composes every compose file it redacts),
+# with their root node: the comparison then constructs from the node instead of parsing again.
+_COMPOSED: dict[str, Any] = {}
+_KEEP = 16
+
+
+def compose_node(text: str) -> Any:
+    """The root node of a one-document YAML text, as compose's reader resolves plain scalars."""
+    loader = Yaml12Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def remember(text: str, node: Any) -> None:
+    if len(_COMPOSED) >= _KEEP:
+        _COMPOSED.pop(next(iter(_COMPOSED)))
+    _COMPOSED[text] = node
+
+
 def load_yaml(text: str) -> Any:
     try:
-        return yaml.load(text, Loader=Yaml12Loader)  # noqa: S506 - a safe loader with other resolvers
+        node = _COMPOSED.get(text)
+        loader = Yaml12Loader("" if node is not None else text)
+        try:
+            if node is None:
+                node = loader.get_single_node()
+            return None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"

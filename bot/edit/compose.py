@@ -14,12 +14,11 @@ the edit (see there why).
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from bot.capture.redact import TOKEN_RE
+from bot.secrets.references import referenced_in
 from bot.compare.compose import go_string
 from bot.edit.layout import YamlText, arrange
 from bot.edit.splice import pieces
@@ -269,22 +268,7 @@ def _rebased(value: Any, anchors: dict[str, Any]) -> Any:
 
 def _placeholder(key: str, value: Any) -> Any:
     """A secret's value stays on the host: main gets a reference to it instead."""
-    if isinstance(value, str) and TOKEN_RE.search(value):
-        name, sep, rest = value.partition("=")
-        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name) and TOKEN_RE.search(rest):
-            return f"{name}=${{{_env_name(name)}}}"  # a `KEY=value` entry keeps its key
-        return "${" + _env_name(key) + "}"
-    if isinstance(value, list):
-        for i, v in enumerate(value):
-            value[i] = _placeholder(key, v)
-    if isinstance(value, dict):
-        for k in list(value):
-            value[k] = _placeholder(str(k), value[k])
-    return value
-
-
-def _env_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
+    return referenced_in(value, key)[0]
 
 
 def _set(base: Any, live: Any, keys: list[str], value: Any, compose_string: Any) -> None:

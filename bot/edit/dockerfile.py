@@ -51,7 +51,7 @@ def _body(lines: list[str], ins: Instruction) -> list[int]:
 
 def _keys(text: str, parsed: list[Instruction], main: bool) -> list[str]:
     """What compare pairs instructions by: the keys of the text as it reads it."""
-    compared = parse_dockerfile(as_compared(text, main=main))
+    compared = parse_dockerfile(as_compared(text, "dockerfile", main=main))
     return [i.key for i in (compared if len(compared) == len(parsed) else parsed)]
 
 

@@ -2,10 +2,10 @@
 main's text, applied bottom-up so that earlier line numbers stay valid."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from bot.capture.redact import TOKEN_RE, redact_text
+from bot.secrets import canonical, redact
+from bot.secrets.references import referenced
 
 
 @dataclass(frozen=True)
@@ -33,22 +33,18 @@ def apply_line_edits(text: str, edits: list[LineEdit]) -> str:
     return "\n".join(lines) + ("\n" if trailing or not lines else "")
 
 
+_SPELL = {"dotenv": lambda n: "", "compose": lambda n: "${" + n + "}", "dockerfile": lambda n: "${" + n + "}",
+          "text": lambda n: "{env." + n + "}"}
+
+
 def without_secrets(line: str, style: str) -> str:
     """A redacted value becomes a reference the host fills in; the value never reaches git."""
-
-    def reference(match: re.Match[str]) -> str:
-        before = line[: match.start()]
-        name = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*[=:]?\s*[\"']?\s*$", before)
-        key = (name[-1] if name else "SECRET").upper()
-        return {"dotenv": "", "compose": "${" + key + "}", "dockerfile": "${" + key + "}", "text": "{env." + key + "}"}[style]
-
-    return TOKEN_RE.sub(reference, line)
+    return referenced(line, spell=_SPELL[style])[0]
 
 
-def as_compared(text: str, *, main: bool) -> str:
+def as_compared(text: str, kind: str, *, main: bool) -> str:
     """The text as compare reads it, so that line pointers name the same lines here: main's
-    secrets redacted (where that keeps its lines), every redaction spelt alike."""
+    secrets redacted (the redaction keeps lines), every redaction spelt alike."""
     if main:
-        redacted = redact_text(text)[0]
-        text = redacted if redacted.count("\n") == text.count("\n") else text
-    return TOKEN_RE.sub("<redacted>", text)
+        text = redact(text, kind).text
+    return canonical(text)

@@ -90,7 +90,7 @@ def test_capture_reads_the_tracked_files_on_the_engine_host(voice: ComposeProjec
     for live in ("docker-compose.yml", "caddy/Caddyfile", "agent/Dockerfile"):
         assert by_live[live].text == (voice.root / live).read_text() and by_live[live].mtime
     env = by_live[".env"]
-    assert TOKEN not in (env.text or "") and env.redactions == 1 and "<redacted sha256:" in env.text
+    assert TOKEN not in (env.text or "") and env.redactions == 1 and "<redacted" in env.text
     assert env.live_sha256 == hashlib.sha256((voice.root / ".env").read_bytes()).hexdigest()
     assert helpers_for(docker_client, voice.root) == []
 
