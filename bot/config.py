@@ -254,6 +254,7 @@ def parse_config(text: str, path: Path) -> Config:
     if not isinstance(gpus, dict):
         raise fail("`gpus` must map a GPU index to {model, memory_gib}", "gpus")
     _check_checks(raw.get("checks"), fail)
+    _check_slash(raw.get("slash"), fail)
 
     instances = []
     for i, item in enumerate(raw.get("instances") or []):
@@ -268,6 +269,9 @@ def parse_config(text: str, path: Path) -> Config:
         if not _CHILD_NAME.match(item["name"]) or any(x.name == item["name"] for x in instances):
             raise fail(f"instance name {item['name']!r} must be unique and start with a letter", "instances", i)
         instances.append(Instance(item["name"], item["source"], bool(item.get("apply", True)), item.get("host")))
+    for key in ("remote", "base"):
+        if str(raw.get(key) or "").startswith("-"):
+            raise fail(f"`{key}` cannot start with '-' (git would read it as an option): name a git {key}", key)
     host = raw.get("host")
     if host is not None and not _host_name(host):
         raise fail("`host` must be a host name, e.g. gpu-l4-01 (the instance's name on pages)", "host")
@@ -323,6 +327,39 @@ def _check_checks(checks: Any, fail: Any) -> None:
     if "max_restarts" in spec and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         raise fail("checks.runtime: `max_restarts` must be a whole number, 0 or more (restarts allowed before a warning)",
                    "checks", "runtime", "max_restarts")
+
+
+ROLES = ("read", "triage", "write", "maintain", "admin")  # GitHub's repository roles, lowest first
+
+
+def _check_slash(slash: Any, fail: Any) -> None:
+    """`slash: {roles: {COMMAND: ROLE}}`: a role outside GitHub's five is an error, never a fallback."""
+    if slash is None:
+        return
+    if not isinstance(slash, dict) or set(slash) - {"roles"}:
+        raise fail("`slash` must be a mapping with `roles`, e.g. {roles: {apply: maintain}}", "slash")
+    roles = slash.get("roles")
+    if roles is None:
+        return
+    if not isinstance(roles, dict):
+        raise fail("slash: `roles` must map commands to roles, e.g. {apply: maintain}", "slash", "roles")
+    from bot.slash.parse import COMMANDS
+
+    for command, role in roles.items():
+        if command not in COMMANDS:
+            raise fail(f"slash.roles: unknown command `{command}`{_did_you_mean(str(command), COMMANDS)}",
+                       "slash", "roles", command)
+        if role not in ROLES:
+            raise fail(f"slash.roles.{command}: {role!r} is not a role; use one of {', '.join(ROLES)}"
+                       f"{_did_you_mean(str(role), ROLES)}", "slash", "roles", command)
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6) or [
+        c for c in choices if c.lower() == word.lower()]
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _check_rule(rule: str, fail: Any) -> None:

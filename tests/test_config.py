@@ -74,3 +74,20 @@ def test_each_mistake_is_named_with_its_line(text: str, message: str) -> None:
 def test_a_missing_config_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\.drift\.yml not found; create it"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("role,hint", [("Maintain", "did you mean `maintain`"), ("owner", "use one of read, triage"),
+                                        ("[maintain]", "is not a role")])
+def test_slash_roles_are_githubs_five_and_nothing_else(role: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(f"files: {{a: b}}\nslash:\n  roles:\n    apply: {role}\n")
+    assert str(caught.value).startswith(".drift.yml line 4: slash.roles.apply:") and hint in str(caught.value)
+
+
+def test_slash_roles_must_be_a_mapping() -> None:
+    with pytest.raises(ConfigError, match=r"line 3: slash: `roles` must map commands to roles"):
+        parse("files: {a: b}\nslash:\n  roles: [apply]\n")
+
+
+def test_a_valid_role_is_kept() -> None:
+    assert parse("files: {a: b}\nslash: {roles: {apply: maintain}}\n").extra["slash"] == {"roles": {"apply": "maintain"}}

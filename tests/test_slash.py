@@ -199,3 +199,18 @@ def test_a_broken_event_file_is_one_line(tmp_path: Path) -> None:
     bad.write_text("{}")
     code, out, err = run("slash", "--event", str(bad))
     assert code == 1 and err.startswith("drift: error: ") and "is not an issue_comment event payload" in err
+
+
+def test_a_role_that_is_not_githubs_is_an_error_never_write() -> None:
+    from types import SimpleNamespace
+
+    from bot.errors import DriftError
+    from bot.slash.handle import required_role
+    from bot.slash.parse import parse_command
+
+    command = parse_command("/drift apply")
+    assert required_role(command, SimpleNamespace(extra={"slash": {"roles": {"apply": "maintain"}}})) == "maintain"
+    assert required_role(command, SimpleNamespace(extra={})) == "write"
+    for bad in ({"roles": {"apply": "Maintain"}}, {"roles": ["apply"]}, {"roles": {"apply": ["admin"]}}):
+        with pytest.raises(DriftError, match="slash.roles.apply must be one of read, triage, write, maintain, admin"):
+            required_role(command, SimpleNamespace(extra={"slash": bad}))

@@ -24,6 +24,8 @@ def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str
         repository = git.Repo(repo, search_parent_directories=False)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise BaseRefError(f"{repo} is not a git checkout; pass --repo with the repository that holds .drift.yml") from None
+    if ref.startswith("-"):
+        raise BaseRefError(f"ref {ref!r} cannot start with '-' (git would read it as an option); pass --ref with a branch or commit")
     commit = None
     for candidate in (ref, f"origin/{ref}"):
         try:
@@ -117,13 +119,13 @@ class Git:
 
     def __init__(self, repo: Path, remote: str, token: str | None = None,
                  identity: tuple[str, str] = DEFAULT_IDENTITY):
-        self.repo, self.remote, self.token, self.identity = repo, remote, token, identity
+        self.repo, self.remote, self.token, self.identity = repo, operand(remote, "remote"), token, identity
         self._scope: str | None = None
 
     def remote_url(self) -> str:
         if "://" in self.remote or self.remote.startswith("/"):
             return self.remote
-        proc = subprocess.run(["git", "remote", "get-url", self.remote], cwd=self.repo, capture_output=True, text=True,
+        proc = subprocess.run(["git", "remote", "get-url", "--", self.remote], cwd=self.repo, capture_output=True, text=True,
                               env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, timeout=60)
         if proc.returncode != 0:
             raise GitError(f"no git remote {self.remote!r} in {self.repo}: set `remote:` in .drift.yml to the remote to push to")
@@ -158,8 +160,8 @@ class Git:
         They land in a namespace of the bot's own (refs/drift-bot/), pruned, so the checkout's
         branches and remote-tracking refs are never touched.
         """
-        self.run("fetch", "--quiet", "--no-tags", "--prune", self.remote,
-                 f"+refs/heads/{base}:refs/drift-bot/base",
+        self.run("fetch", "--quiet", "--no-tags", "--prune", "--end-of-options", self.remote,
+                 f"+refs/heads/{operand(base, 'base')}:refs/drift-bot/base",
                  f"+refs/heads/{prefix}*:refs/drift-bot/branches/{prefix}*")
         base_commit = self.run("rev-parse", "refs/drift-bot/base").strip()
         listing = self.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/drift-bot/branches/")
@@ -182,12 +184,13 @@ class Git:
 
     def files_under(self, ref: str, folder: str) -> list[str]:
         """Repo paths of the files under `folder` at `ref`."""
-        return [p for p in self.run("ls-tree", "-r", "--name-only", ref, "--", folder.rstrip("/") + "/").splitlines() if p]
+        return [p for p in self.run("ls-tree", "-r", "--name-only", "--end-of-options", operand(ref, "ref"), "--", folder.rstrip("/") + "/").splitlines() if p]
 
     def show(self, ref: str, path: str) -> str | None:
         """A file's text at `ref`, None when it is not there."""
+        spec = f"{operand(ref, 'ref')}:{path}"
         try:
-            return self.run("show", f"{ref}:{path}")
+            return self.run("show", "--end-of-options", spec)
         except GitError:
             return None
 
@@ -208,12 +211,13 @@ class Git:
 
     def push(self, commit: str, branch: str, expected: str | None) -> None:
         """Force-push with lease: only over the head we saw, or onto no branch at all."""
-        lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
-        self.run("push", "--quiet", "--no-verify", lease, self.remote, f"{commit}:refs/heads/{branch}")
+        lease = f"--force-with-lease=refs/heads/{operand(branch, 'branch')}:{expected or ''}"
+        self.run("push", "--quiet", "--no-verify", lease, "--end-of-options", self.remote,
+                 f"{operand(commit, 'commit')}:refs/heads/{branch}")
 
     def delete(self, branch: str, expected: str) -> None:
-        self.run("push", "--quiet", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{expected}",
-                 self.remote, f":refs/heads/{branch}")
+        self.run("push", "--quiet", "--no-verify", f"--force-with-lease=refs/heads/{operand(branch, 'branch')}:{expected}",
+                 "--end-of-options", self.remote, f":refs/heads/{branch}")
 
     # --- a run lock held on the remote ---------------------------------------------------
 
@@ -221,11 +225,11 @@ class Git:
 
     def _lock_holder(self) -> tuple[str | None, str]:
         """(sha, message) of the lock ref on the remote; sha None when nobody holds it."""
-        out = self.run("ls-remote", self.remote, self.LOCK_REF)
+        out = self.run("ls-remote", "--end-of-options", self.remote, self.LOCK_REF)
         sha = out.split("\t", 1)[0].strip() if out.strip() else None
         if sha is None:
             return None, ""
-        self.run("fetch", "--quiet", "--no-tags", self.remote, self.LOCK_REF)
+        self.run("fetch", "--quiet", "--no-tags", "--end-of-options", self.remote, self.LOCK_REF)
         return sha, self.run("show", "-s", "--format=%B", sha).strip()
 
     def acquire_lock(self, holder: str, parent: str, ttl_seconds: int, now: float, wait_seconds: float,
@@ -250,7 +254,7 @@ class Git:
                 commit = self.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-m", text).strip()
                 try:
                     self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current or ''}",
-                             self.remote, f"{commit}:{self.LOCK_REF}")
+                             "--end-of-options", self.remote, f"{commit}:{self.LOCK_REF}")
                     return commit
                 except GitError:
                     continue  # taken by another run, or our push landed unanswered: look again
@@ -266,7 +270,7 @@ class Git:
 
         for attempt in range(3):
             try:
-                self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{commit}", self.remote,
+                self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{commit}", "--end-of-options", self.remote,
                          f":{self.LOCK_REF}")
                 return
             except GitError:
@@ -284,11 +288,20 @@ class Git:
         if current is None or expiry is None or expiry >= time.time():
             return False
         try:
-            self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current}", self.remote,
+            self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current}", "--end-of-options", self.remote,
                      f":{self.LOCK_REF}")
         except GitError:
             return False
         return True
+
+
+def operand(value: str, what: str) -> str:
+    """A value the bot passes to git as a remote, ref or branch: one starting with `-` would be
+    read as an option (`--upload-pack=...` runs a command), so it is refused, never passed."""
+    if not isinstance(value, str) or not value or value.startswith("-"):
+        raise GitError(f"{what} {value!r} cannot start with '-' (git would read it as an option); "
+                       "name a remote, branch or ref")
+    return value
 
 
 def _identity_env(author: tuple[str, str]) -> dict[str, str]:
@@ -317,10 +330,10 @@ def attach_commit(git: Git, branch: str, path: str, text: str, message: str, aut
 
     Returns (head, changed): an identical file already there changes nothing.
     """
-    out = git.run("ls-remote", "--heads", git.remote, f"refs/heads/{branch}")
+    out = git.run("ls-remote", "--heads", "--end-of-options", git.remote, f"refs/heads/{operand(branch, 'branch')}")
     head = out.split("\t", 1)[0].strip() or None
     if head is not None:
-        git.run("fetch", "--quiet", "--no-tags", git.remote, f"refs/heads/{branch}")
+        git.run("fetch", "--quiet", "--no-tags", "--end-of-options", git.remote, f"refs/heads/{branch}")
         existing = git.run("ls-tree", head, "--", path).split()
         if len(existing) >= 3 and existing[2] == blob_sha(text):
             return head, False

@@ -95,9 +95,14 @@ def cut(text: str, limit: int = REPLY_LIMIT) -> str:
 
 
 def required_role(command: Command, config: Any) -> str:
+    """The role `slash.roles` asks for the command (default write). The config loader has
+    refused any other value; one that still is not a role is an error, never a fallback."""
     slash = (config.extra.get("slash") or {}) if config is not None else {}
-    needs = (slash.get("roles") or {}).get(command.name) if isinstance(slash, dict) else None
-    return str(needs or "write")
+    roles = slash.get("roles") if isinstance(slash, dict) else None
+    needs = roles.get(command.name, "write") if isinstance(roles, dict) else "write" if roles is None else None
+    if not isinstance(needs, str) or needs not in ROLE_RANK:
+        raise DriftError(f".drift.yml: slash.roles.{command.name} must be one of {', '.join(ROLE_RANK)}, not {needs!r}")
+    return needs
 
 
 @dataclass(frozen=True)
