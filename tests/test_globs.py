@@ -133,3 +133,71 @@ def test_a_pointer_rule_for_any_file():
 @pytest.mark.parametrize("pointer", ["/L11", "/L16+1"])
 def test_line_pointers_are_matched_by_globs(pointer):
     assert rule_matches("voice/agent/Dockerfile#/L*", "voice/agent/Dockerfile", pointer)
+
+
+# --- bounded work ----------------------------------------------------------------------
+
+def test_a_glob_made_to_backtrack_answers_at_once():
+    """`**a` fourteen times against thirty a's and a b: a backtracking regex tries every way to
+    split the a's (minutes); the position-set matcher is linear in the value."""
+    import time
+
+    started = time.perf_counter()
+    assert not glob_matches("**a" * 14, "a" * 30 + "b")
+    assert not glob_matches("*a" * 14 + "/x", "a" * 60 + "b/x")
+    assert glob_matches("**a" * 14, "a" * 30)
+    assert time.perf_counter() - started < 0.5
+
+
+def _reference(glob: str, value: str) -> bool:
+    """The regex translation the matcher replaced, for comparing on small cases."""
+    import re
+
+    out, i = [], 0
+    while i < len(glob):
+        if i == 0 and glob.startswith("**/"):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif glob.startswith("/**", i) and (i + 3 == len(glob) or glob[i + 3] == "/"):
+            out.append("(?:/[^/]*)*")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] in "*?":
+            out.append("[^/]*" if glob[i] == "*" else "[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return bool(re.fullmatch("".join(out), value))
+
+
+def test_the_matcher_agrees_with_the_regex_it_replaced():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text("ab/*?", max_size=8), st.text("ab/", max_size=8))
+    def agree(glob: str, value: str) -> None:
+        assert glob_matches(glob, value) == _reference(glob, value)
+
+    agree()
+
+
+@pytest.mark.parametrize("glob,says", [
+    ("voice/agent/[Dockerfile", "`[` is not glob syntax here"),
+    ("voice/{a,b}.yml", "`{` is not glob syntax here"),
+    ("voice/**.yml", "`**` must be a whole segment"),
+    ("**a" * 14, "`**` must be a whole segment"),
+])
+def test_a_malformed_glob_is_named(glob, says):
+    from bot.globs import glob_problem
+
+    assert says in glob_problem(glob)
+
+
+@pytest.mark.parametrize("glob", ["voice/**", "**/Dockerfile", "/services/*/image", "/L?", "voice/.env.example"])
+def test_a_well_formed_glob_has_no_problem(glob):
+    from bot.globs import glob_problem
+
+    assert glob_problem(glob) is None
