@@ -34,7 +34,7 @@ def redaction_kind(path: str) -> str:
     return kind
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)
 def redact(text: str, kind: str, redactor: Redactor = Redactor()) -> Redaction:
     """`text` with every secret value replaced, read as a file of `kind` (see redaction_kind).
 

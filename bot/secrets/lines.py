@@ -125,13 +125,12 @@ _SETTING = re.compile(r"-{0,2}[A-Za-z_][A-Za-z0-9_.\-]*")
 _BASIC_AUTH = re.compile(r"basic_?auth\b")
 
 
-def _spaced_value(word: str, rest: list[tuple[str, int, int]]) -> tuple[int, int, str] | None:
+def _spaced_value(word: str, first: tuple[str, int, int]) -> tuple[int, int, str] | None:
     """The value after `Name ` where prose cannot be taken for one: a quoted value after a name
     that is not all lower case (`Authorization "Bearer …"`), one word after a name spelt like a
     setting (`--api-key x`, `NPM_TOKEN x`, `apiKey x`)."""
     if _SETTING.fullmatch(word) is None:
         return None
-    first = rest[0]
     if first[0][:1] in "\"'":
         return None if word.islower() else first[1], first[2], first[0]
     setting = word.startswith("-") or any(c in "_-." for c in word) or any(c.isupper() for c in word[1:])
@@ -155,7 +154,7 @@ def _named_words(text: str, *, caddy: bool) -> list[Span]:
         if stripped.startswith("#"):
             ws = []
         for i, (word, _, _) in enumerate(ws[:-1]):
-            value = _spaced_value(word, ws[i + 1 :])
+            value = _spaced_value(word, ws[i + 1])
             if value is None or value[2].endswith("{"):
                 continue  # prose ("the token (see below)"), or a block opening
             s, e, text = value
