@@ -127,13 +127,13 @@ def main() -> None:
         from bot.compare.compose import parsed
         from bot.compare.yamlload import _COMPOSED
         from bot.compare.yamllines import _prepared
-        from bot.secrets import redact
+        from bot.secrets import _redact_compose
 
         def diff() -> None:
             # Each run starts cold, as a `drift diff` process does: nothing parsed before.
             parsed.cache_clear()
             _prepared.cache_clear()
-            redact.cache_clear()
+            _redact_compose.cache_clear()
             _COMPOSED.clear()
             render_report(_report(inputs)[1], "json")
 

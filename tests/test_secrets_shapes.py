@@ -186,3 +186,15 @@ def test_any_value_after_a_secret_flag_is_hidden_in_a_command(value, flag):
         done = redact(text, "compose")
         assert_hidden(done.text, value, text, skeleton=text.replace(value, ""))
         assert len(load_yaml(done.text)["services"]["a"]["command"]) == len(load_yaml(text)["services"]["a"]["command"])
+
+
+def test_the_look_before_detect_secrets_lets_every_string_its_rules_find_through():
+    # The probe is ours, the rules are the library's: a rule the probe would hide fails here.
+    from bot.secrets.shapes import LIBRARY_PROBE, _library
+
+    combined, patterns = _library()
+    strings = [s.value for s in SHAPES] + [line for s in SHAPES for line in s.value.split("\n")]
+    strings += [f"{s.name}={s.value}" for s in SHAPES]
+    found = [v for v in strings if any(p.search(v) for p in patterns)]
+    assert len(found) > 40
+    assert [v for v in found if not LIBRARY_PROBE.search(v)] == []

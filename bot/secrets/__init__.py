@@ -34,18 +34,23 @@ def redaction_kind(path: str) -> str:
     return kind
 
 
-@lru_cache(maxsize=32)
 def redact(text: str, kind: str, redactor: Redactor = Redactor()) -> Redaction:
     """`text` with every secret value replaced, read as a file of `kind` (see redaction_kind).
 
     A placeholder of an older version (an unsalted hash) becomes a plain one: a snapshot written
-    before cannot bring a reversible digest back. Kept for a few texts: main's files are read by
-    the comparison and by the checks alike.
+    before cannot bring a reversible digest back.
     """
     text = LEGACY.sub(PLAIN, text)
     if kind == "compose":
-        done = yaml_nodes.redact_yaml(text, redactor)
-        if done is None:  # not YAML compose can read: hide by lines, the comparison says why it cannot read it
-            done = lines.redact_lines(text, "yaml", redactor)
-        return done
+        return _redact_compose(text, redactor)
     return lines.redact_lines(text, kind, redactor)
+
+
+@lru_cache(maxsize=8)
+def _redact_compose(text: str, redactor: Redactor) -> Redaction:
+    # Kept for a few files: main's compose files are read by the comparison and by the checks
+    # alike, and composing a large one is the costliest step of a diff.
+    done = yaml_nodes.redact_yaml(text, redactor)
+    if done is None:  # not YAML compose can read: hide by lines, the comparison says why it cannot read it
+        done = lines.redact_lines(text, "yaml", redactor)
+    return done

@@ -51,8 +51,6 @@ _TOKENS = re.compile(
     r"|(?<=AccountKey=)[A-Za-z0-9+/]{40,}={0,2}|(?<=SharedAccessKey=)[A-Za-z0-9+/]{20,}={0,2}"
 )
 _PRIVATE_KEY = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)")
-# user:password@ (any scheme; the password may hold `/`, `:`, `%` and `@`: the last `@` of the word ends it)
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@\"'`]*)(?::(?P<pw>[^\s\"'`]*))?@(?=[^\s@\"'`]*$|[^\s@\"'`]*[\s\"'`])")
 _QUERY = re.compile(r"(?:^|[?&;])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>[^&#\s\"']+)")
 # An assignment inside a string: `NAME=value`, `NAME: value`, `"name": "value"` (JSON in a value).
 _ASSIGN = re.compile(
@@ -117,7 +115,15 @@ def _library() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
     return re.compile("|".join(parts)), tuple(patterns)
 
 
+# What a string needs before detect-secrets' rules are worth trying: each of its token formats
+# holds a run of 20 token characters or one of these words. Its alternation costs ~10 µs a value,
+# this look a twentieth of that; tests/test_secrets_shapes.py holds the look to the library's rules.
+LIBRARY_PROBE = re.compile(r"[A-Za-z0-9_\-+=]{20}|BEGIN|PuTTY|AccountKey|_authToken")
+
+
 def _library_spans(value: str) -> list[Span]:
+    if not LIBRARY_PROBE.search(value):
+        return []
     combined, patterns = _library()
     if not combined.search(value):
         return []
@@ -141,16 +147,39 @@ def shape_spans(value: str) -> list[Span]:
     if "PRIVATE KEY" in value:
         out += [m.span() for m in _PRIVATE_KEY.finditer(value)]
     if "://" in value:
-        for m in _URL_USERINFO.finditer(value):
-            if m.group("pw") is not None and m.group("pw") and not is_reference(m.group("pw")):
-                out.append(m.span("pw"))
-            elif m.group("pw") is None and _userinfo_token(m.group("user")):
-                out.append(m.span("user"))
+        out += _url_credentials(value)
     if "=" in value:  # a query string, in a URL or on its own (an Azure SAS token)
         for m in _QUERY.finditer(value):
             if holds_secret(m.group("name"), m.group("value")) or m.group("name") in ("sig", "X-Amz-Signature"):
                 out.append(m.span("value"))
     out += [m.span() for m in _CANDIDATE.finditer(value) if _random_looking(m.group())]
+    return out
+
+
+_WORD_END = re.compile(r"[\s\"'`]")
+
+
+def _url_credentials(value: str) -> list[Span]:
+    """`scheme://user:password@host`: the password (which may hold `/`, `:`, `%` and `@`: the last
+    `@` of the word ends it), or a user part that is a token (`https://TOKEN@host`)."""
+    out: list[Span] = []
+    at = value.find("://")
+    while at != -1:
+        start = at + 3
+        end = _WORD_END.search(value, start)
+        word_end = end.start() if end else len(value)
+        last_at = value.rfind("@", start, word_end)
+        if last_at != -1:
+            colon = value.find(":", start, last_at)
+            user = value[start : last_at if colon == -1 else colon]
+            if any(c in user for c in "/?#"):
+                pass  # the `@` stands in the path or the query, not after credentials
+            elif colon != -1:
+                if last_at > colon + 1 and not is_reference(value[colon + 1 : last_at]):
+                    out.append((colon + 1, last_at))
+            elif _userinfo_token(user):
+                out.append((start, last_at))
+        at = value.find("://", word_end)
     return out
 
 
