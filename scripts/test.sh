@@ -11,7 +11,7 @@ python3 -m venv .venv
 if [ "$(id -u)" = 0 ]; then
   PYTHON="$PWD/.venv/bin/python" bash scripts/setup-docker.sh      # Docker engine, Compose v2, sshd, a local busybox image
   bash scripts/setup-audio.sh       # espeak-ng and sox: real speech for the verification probes
-  bash scripts/setup-node.sh        # node and the pinned MDX compiler that proves the pages valid
+  bash scripts/setup-node.sh        # node >= 20.9, the pinned MDX compiler and Fumadocs site, Debian's chromium: the docs pages compiled, built and rendered
 elif [ "${CI:-}" = true ]; then
   echo "scripts/test.sh: CI needs root to install the Docker engine, the audio tools and node" >&2
   exit 1
