@@ -332,6 +332,10 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
       drift apply --snapshot /tmp/snap --dry-run   # the plan, nothing written
     """
     inputs = Inputs(**kwargs)
+    if only:
+        from bot.config import check_only, load_config
+
+        check_only(load_config(inputs.repo), only)  # an unknown child is an error, not an empty run
     if dry_run:
         # The plan, printed as `drift plan` prints it; the exit code stays apply's (0 ok, 1 error):
         # 2 belongs to diff, plan and verify only.

@@ -10,16 +10,9 @@ import yaml
 
 from bot.compare.yamlload import Yaml12Loader, YamlError, load_yaml
 from bot.errors import ConfigError
+from bot.schema_check import did_you_mean, schema_problems
 
 CONFIG_NAME = ".drift.yml"
-_TOP_KEYS = {
-    "version", "repository", "base", "source", "files", "ignore", "children", "groups", "tracker",
-    "gpus", "remote", "gates", "verify", "docs", "bot", "templates", "instances", "close_children", "checks", "slash",
-    "issues", "verify_closes", "host",
-}
-_CHILD_KEYS = {"issue", "title", "match"}
-_TRACKER_KEYS = {"parent", "mega", "research", "title"}
-_CHILD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,7 @@ class Config:
     docs: dict[str, Any] = field(default_factory=dict)
     instances: tuple[Instance, ...] = ()
     host: str | None = None  # the instance's name on pages (a `dir:` source cannot tell it)
+    kinds: dict[str, str] = field(default_factory=dict)  # repo path -> kind, where `files:` says it
     extra: dict[str, Any] = field(default_factory=dict)  # keys later stages read (bot, templates, instances...)
 
     @property
@@ -114,257 +108,204 @@ def load_config(repo: Path, path: Path | None = None) -> Config:
         raise ConfigError(f"{path} not found; create it (see README: .drift.yml) or pass --repo") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    return parse_config(text, path)
+    # jsonschema costs more to import than a whole `drift diff` of the example takes: a text the
+    # schema accepted before is remembered by its digest (with the schema's) and not validated again.
+    marker = _valid_marker(text)
+    config = parse_config(text, path, schema_checked=marker is not None and marker.exists())
+    if marker is not None and not marker.exists():
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
+    from bot.kinds import declare, kinds_of
+
+    declare(kinds_of(config.files, config.kinds))  # every stage then reads a tracked file as the same kind
+    return config
 
 
-def parse_config(text: str, path: Path) -> Config:
+def _valid_marker(text: str) -> Path | None:
+    import hashlib
+
+    from bot.adapters.etags import cache_dir
+    from bot.schema_check import schema_digest
+
+    try:
+        folder = cache_dir() / "valid-config"
+    except RuntimeError:  # no home to keep it in
+        return None
+    return folder / hashlib.sha256(f"{schema_digest('drift')}\0{text}".encode()).hexdigest()
+
+
+def parse_config(text: str, path: Path, schema_checked: bool = False) -> Config:
+    problems = config_problems(text, path, schema_checked)
+    if problems:
+        raise ConfigError(problems[0])
+    return _build(load_yaml(text), path, _fail_at(text, path))
+
+
+def config_problems(text: str, path: Path, schema_checked: bool = False) -> list[str]:
+    """Every mistake in a `.drift.yml`, one line each (file, line, key, "did you mean"), in the
+    order of their lines: what the schema refuses, then what refers to something undeclared."""
     name = path.name
     try:
         raw = load_yaml(text)
-        node = yaml.compose(text, Loader=Yaml12Loader)
     except YamlError as exc:
-        raise ConfigError(f"{name} {exc}") from None
-    lines = _Lines(node)
+        return [f"{name} {exc}"]
+    fail = _fail_at(text, path)
+    found = [] if schema_checked else schema_problems(raw, "drift", fail.lines.line)
+    if found:
+        return [f"{name}{f' line {line}' if line else ''}: {message}" for line, message in found]
+    try:
+        _build(raw, path, fail)
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
 
-    def fail(message: str, *key_path: Any) -> ConfigError:
-        line = lines.line(*key_path) if key_path else None
-        return ConfigError(f"{name}{f' line {line}' if line else ''}: {message}")
 
-    if not isinstance(raw, dict):
-        raise fail("the top level must be a mapping of settings")
-    for key in raw:
-        if key not in _TOP_KEYS:
-            raise fail(f"unknown key `{key}` (known keys: {', '.join(sorted(_TOP_KEYS))})", key)
-    if raw.get("version", 1) != 1:
-        raise fail(f"version {raw.get('version')!r} is not supported; this drift-bot reads version 1", "version")
+class _Fail:
+    """Makes a ConfigError naming the file and the line of a key path."""
 
-    def string(key: str, default: str | None = None) -> str | None:
-        value = raw.get(key, default)
-        if value is not None and not isinstance(value, str):
-            raise fail(f"`{key}` must be a string", key)
-        return value
+    def __init__(self, name: str, lines: _Lines):
+        self.name, self.lines = name, lines
 
-    repository = string("repository")
-    if repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
-        raise fail(f"`repository` must look like owner/name, not {repository!r}", "repository")
+    def __call__(self, message: str, *key_path: Any) -> ConfigError:
+        line = self.lines.line(*key_path) if key_path else None
+        return ConfigError(f"{self.name}{f' line {line}' if line else ''}: {message}")
 
-    files_raw = raw.get("files")
-    if not isinstance(files_raw, dict) or not files_raw:
-        raise fail("`files` must map live paths (relative to the source root) to repo paths", "files")
+
+def _fail_at(text: str, path: Path) -> _Fail:
+    return _Fail(path.name, _Lines(yaml.compose(text, Loader=Yaml12Loader)))
+
+
+def _build(raw: dict[str, Any], path: Path, fail: _Fail) -> Config:
+    """The Config of a `.drift.yml` the schema accepted, after the checks a schema cannot make:
+    paths stay inside their roots, globs compile, every name referred to is declared, and no two
+    children make the same branch."""
     files = []
-    for live, repo_path in files_raw.items():
-        if not isinstance(live, str) or not isinstance(repo_path, str):
-            raise fail("every `files` entry must be `live/path: repo/path`", "files", live)
-        for p, what in ((live, "live path"), (repo_path, "repo path")):
+    for live, target in raw["files"].items():
+        spec = target if isinstance(target, dict) else {"path": target}
+        for p, what in ((live, "live path"), (spec["path"], "repo path")):
             if p.startswith("/") or ".." in Path(p).parts or not p.strip():
                 raise fail(f"{what} {p!r} must be relative and stay inside its root", "files", live)
-        files.append((live, repo_path))
+        files.append((live, spec["path"]))
+    kinds = {spec["path"]: spec["kind"] for spec in raw["files"].values() if isinstance(spec, dict) and "kind" in spec}
 
     ignore = raw.get("ignore") or []
-    if not isinstance(ignore, list) or not all(isinstance(r, str) for r in ignore):
-        raise fail("`ignore` must be a list of `file-glob#pointer-glob` rules", "ignore")
     for i, rule in enumerate(ignore):
         _check_rule(rule, lambda m, i=i: fail(m, "ignore", i))
 
     children = []
     for child_name, spec in (raw.get("children") or {}).items():
-        if not isinstance(child_name, str) or not _CHILD_NAME.match(child_name):
-            raise fail(f"child name {child_name!r} must start with a letter (e.g. R-4)", "children", child_name)
-        if not isinstance(spec, dict):
-            raise fail(f"child {child_name} must be a mapping with `issue` and `match`", "children", child_name)
-        for key in spec:
-            if key not in _CHILD_KEYS:
-                raise fail(f"child {child_name}: unknown key `{key}` (known: issue, match, title)", "children", child_name, key)
-        issue = spec.get("issue")
-        if issue is not None and (not isinstance(issue, int) or isinstance(issue, bool) or issue <= 0):
-            raise fail(f"child {child_name}: `issue` must be an issue number", "children", child_name, "issue")
-        match = spec.get("match")
-        if isinstance(match, str):
-            match = [match]
-        if not isinstance(match, list) or not match or not all(isinstance(m, str) for m in match):
-            raise fail(f"child {child_name}: `match` must be a list of `file-glob#pointer-glob` rules", "children", child_name, "match")
+        match = [spec["match"]] if isinstance(spec["match"], str) else spec["match"]
         for i, rule in enumerate(match):
             _check_rule(rule, lambda m, i=i: fail(f"child {child_name}: {m}", "children", child_name, "match", i))
-        title = spec.get("title")
-        children.append(ChildRule(child_name, issue, str(title) if title is not None else None, tuple(match)))
+        children.append(ChildRule(child_name, spec.get("issue"), spec.get("title"), tuple(match)))
     known = {c.name for c in children}
 
     groups = []
     seen: dict[str, int] = {}
     for i, group in enumerate(raw.get("groups") or []):
-        if not isinstance(group, list) or len(group) < 2:
-            raise fail("each group must list two or more children, e.g. [R-4, R-6]", "groups", i)
         for member in group:
             if member not in known:
-                raise fail(f"group names unknown child {member!r}", "groups", i)
+                raise fail(f"group names unknown child {member!r}{_did_you_mean(member, known)}", "groups", i)
             if member in seen:
                 raise fail(f"child {member} is in two groups", "groups", i)
             seen[member] = i
         groups.append(tuple(group))
+    _check_branches(children, groups, fail)
 
     tracker_raw = raw.get("tracker") or {}
-    if not isinstance(tracker_raw, dict):
-        raise fail("`tracker` must be a mapping (parent, mega, research)", "tracker")
-    for key in tracker_raw:
-        if key not in _TRACKER_KEYS:
-            raise fail(f"tracker: unknown key `{key}` (known: {', '.join(sorted(_TRACKER_KEYS))})", "tracker", key)
-    for key in ("parent", "mega"):
-        value = tracker_raw.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-            raise fail(f"tracker: `{key}` must be an issue number", "tracker", key)
     research = tracker_raw.get("research") or []
-    if not isinstance(research, list):
-        raise fail("tracker: `research` must be a list of issue numbers or {key, title, body} items", "tracker", "research")
-    for i, item in enumerate(research):
-        if isinstance(item, dict):
-            unknown = set(item) - {"key", "issue", "title", "body"}
-            if unknown or not (item.get("issue") or item.get("title")):
-                raise fail("tracker: a research item needs `issue`, or `title` (and `body`) to create it"
-                           + (f"; unknown key `{sorted(unknown)[0]}`" if unknown else ""), "tracker", "research", i)
-        elif not isinstance(item, int) or isinstance(item, bool):
-            raise fail("tracker: a research item is an issue number or {key, title, body}", "tracker", "research", i)
     tracker = TrackerConfig(tracker_raw.get("parent"), tracker_raw.get("mega"), tuple(research))
-
+    named = raw.get("issues") or {}
+    # What gates and verify_closes may name: children, research keys, `issues:` and the parent.
+    names = known | set(named) | {r["key"] for r in research if isinstance(r, dict) and "key" in r} | {"R-0"}
     gates = {}
     for item, spec in (raw.get("gates") or {}).items():
-        after = spec.get("after") if isinstance(spec, dict) else None
-        if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
-            raise fail(f"gate {item}: write `{item}: {{after: [RT-1]}}`", "gates", item)
-        gates[str(item)] = tuple(after)
-
-    named = raw.get("issues") or {}
-    if not isinstance(named, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in named.values()):
-        raise fail("`issues` must map names to issue numbers, e.g. {R-10: 670, R-12: 671}", "issues")
-
-    verify = raw.get("verify") or []
-    if not isinstance(verify, list) or not all(isinstance(v, dict) and "name" in v for v in verify):
-        raise fail("`verify` must be a list of probes, each with a `name`", "verify")
+        for ref in (item, *spec["after"]):
+            if ref not in names:
+                raise fail(f"gate {item}: {ref} is not declared (children, tracker.research keys, issues:, R-0)"
+                           f"{_did_you_mean(ref, names)}", "gates", item)
+        gates[item] = tuple(spec["after"])
+    closes = raw.get("verify_closes")
+    if closes is not None and closes not in names:
+        raise fail(f"`verify_closes` names {closes}, which is not declared{_did_you_mean(closes, names)}", "verify_closes")
     docs = raw.get("docs") or {}
-    if not isinstance(docs, dict):
-        raise fail("`docs` must be a mapping (dir, changelog, ...)", "docs")
-    handover = docs.get("handover")
-    if handover is not None and not isinstance(handover, bool) and not (
-            isinstance(handover, dict) and set(handover) <= {"slug", "architecture"}
-            and isinstance(handover.get("slug", ""), str) and isinstance(handover.get("architecture", False), bool)):
-        raise fail("`docs.handover` must be true, or {slug: NAME, architecture: true|false}", "docs", "handover")
-    migrate = docs.get("migrate")
-    if migrate is not None and not (isinstance(migrate, list) and all(isinstance(m, str) and m.strip() for m in migrate)):
-        raise fail("`docs.migrate` must be a list of repo paths of legacy Markdown files", "docs", "migrate")
-    gpus = raw.get("gpus") or {}
-    if not isinstance(gpus, dict):
-        raise fail("`gpus` must map a GPU index to {model, memory_gib}", "gpus")
-    _check_checks(raw.get("checks"), fail)
-    _check_slash(raw.get("slash"), fail)
+    for child in docs.get("doc_only") or {}:
+        if child not in known:
+            raise fail(f"docs.doc_only names unknown child {child!r}{_did_you_mean(child, known)}", "docs", "doc_only", child)
 
     instances = []
     for i, item in enumerate(raw.get("instances") or []):
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("source"), str):
-            raise fail("each instance needs `name` and `source`, e.g. {name: gpu-l4-01, source: 'ssh://deploy@gpu-l4-01?project=voice'}",
-                       "instances", i)
-        unknown = set(item) - {"name", "source", "apply", "host"}
-        if unknown:
-            raise fail(f"instance {item['name']}: unknown key `{sorted(unknown)[0]}` (known: apply, host, name, source)", "instances", i)
-        if item.get("host") is not None and not _host_name(item["host"]):
-            raise fail(f"instance {item['name']}: `host` must be a host name, e.g. gpu-l4-01", "instances", i, "host")
-        if not _CHILD_NAME.match(item["name"]) or any(x.name == item["name"] for x in instances):
-            raise fail(f"instance name {item['name']!r} must be unique and start with a letter", "instances", i)
+        if any(x.name == item["name"] for x in instances):
+            raise fail(f"instance name {item['name']!r} is declared twice; names must be unique", "instances", i)
         instances.append(Instance(item["name"], item["source"], bool(item.get("apply", True)), item.get("host")))
-    for key in ("remote", "base"):
-        if str(raw.get(key) or "").startswith("-"):
-            raise fail(f"`{key}` cannot start with '-' (git would read it as an option): name a git {key}", key)
-    host = raw.get("host")
-    if host is not None and not _host_name(host):
-        raise fail("`host` must be a host name, e.g. gpu-l4-01 (the instance's name on pages)", "host")
 
     return Config(
         path=path,
-        repository=repository,
-        base=string("base", "main") or "main",
-        source=string("source"),
+        repository=raw.get("repository"),
+        base=raw.get("base") or "main",
+        source=raw.get("source"),
         files=tuple(files),
         ignore=tuple(ignore),
         children=tuple(children),
         groups=tuple(groups),
         tracker=tracker,
-        gpus={str(k): v for k, v in gpus.items()},
-        remote=string("remote", "origin") or "origin",
+        gpus={str(k): v for k, v in (raw.get("gpus") or {}).items()},
+        remote=raw.get("remote") or "origin",
         gates=gates,
-        verify=tuple(verify),
+        verify=tuple(raw.get("verify") or ()),
         docs=dict(docs),
         instances=tuple(instances),
-        host=host,
+        host=raw.get("host"),
+        kinds=kinds,
         extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues", "verify_closes")
                if k in raw},
     )
+
+
+def _check_branches(children: list[ChildRule], groups: list[tuple[str, ...]], fail: _Fail) -> None:
+    """Two pull requests may not share a branch: R-1 and R.1 would both be drift/r-1."""
+    from bot.plan import slug_for
+
+    grouped = {m for g in groups for m in g}
+    units = [*groups, *((c.name,) for c in children if c.name not in grouped)]
+    taken: dict[str, tuple[str, ...]] = {}
+    for unit in units:
+        slug = slug_for(unit)
+        if slug in taken:
+            first, second = ", ".join(taken[slug]), ", ".join(unit)
+            raise fail(f"children {first} and {second} would both push to branch drift/{slug}; rename one of them",
+                       "children", unit[0])
+        taken[slug] = unit
+
+
+def check_only(config: Config, only: Any) -> None:
+    """`--only` names children of `.drift.yml`, or it is a usage error naming the unknown one."""
+    known = [c.name for c in config.children]
+    for name in only or ():
+        if name not in known:
+            raise ConfigError(f"--only {name}: no child {name!r} in .drift.yml{_did_you_mean(name, known)} "
+                              f"(children: {', '.join(known) or 'none'})")
 
 
 def _host_name(value: Any) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}", value))
 
 
-_RUNTIME_KEYS = {"enabled", "max_restarts"}
-
-
-def _check_checks(checks: Any, fail: Any) -> None:
-    """`checks:` is a mapping of check names to their settings; `checks.runtime` is validated
-    here (the other checks read theirs leniently)."""
-    if checks is None:
-        return
-    if not isinstance(checks, dict):
-        raise fail("`checks` must map check names to their settings, e.g. {runtime: {max_restarts: 5}}", "checks")
-    spec = checks.get("runtime")
-    if spec is None:
-        return
-    if not isinstance(spec, dict):
-        raise fail("checks: `runtime` must be a mapping (enabled, max_restarts)", "checks", "runtime")
-    for key in spec:
-        if key not in _RUNTIME_KEYS:
-            raise fail(f"checks.runtime: unknown key `{key}` (known: {', '.join(sorted(_RUNTIME_KEYS))})",
-                       "checks", "runtime", key)
-    if "enabled" in spec and not isinstance(spec["enabled"], bool):
-        raise fail("checks.runtime: `enabled` must be true or false", "checks", "runtime", "enabled")
-    limit = spec.get("max_restarts")
-    if "max_restarts" in spec and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise fail("checks.runtime: `max_restarts` must be a whole number, 0 or more (restarts allowed before a warning)",
-                   "checks", "runtime", "max_restarts")
-
-
-ROLES = ("read", "triage", "write", "maintain", "admin")  # GitHub's repository roles, lowest first
-
-
-def _check_slash(slash: Any, fail: Any) -> None:
-    """`slash: {roles: {COMMAND: ROLE}}`: a role outside GitHub's five is an error, never a fallback."""
-    if slash is None:
-        return
-    if not isinstance(slash, dict) or set(slash) - {"roles"}:
-        raise fail("`slash` must be a mapping with `roles`, e.g. {roles: {apply: maintain}}", "slash")
-    roles = slash.get("roles")
-    if roles is None:
-        return
-    if not isinstance(roles, dict):
-        raise fail("slash: `roles` must map commands to roles, e.g. {apply: maintain}", "slash", "roles")
-    from bot.slash.parse import COMMANDS
-
-    for command, role in roles.items():
-        if command not in COMMANDS:
-            raise fail(f"slash.roles: unknown command `{command}`{_did_you_mean(str(command), COMMANDS)}",
-                       "slash", "roles", command)
-        if role not in ROLES:
-            raise fail(f"slash.roles.{command}: {role!r} is not a role; use one of {', '.join(ROLES)}"
-                       f"{_did_you_mean(str(role), ROLES)}", "slash", "roles", command)
-
-
 def _did_you_mean(word: str, choices: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6) or [
-        c for c in choices if c.lower() == word.lower()]
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    return did_you_mean(word, sorted(choices))
 
 
 def _check_rule(rule: str, fail: Any) -> None:
+    from bot.globs import glob_problem
+
     file_glob, _, pointer_glob = rule.partition("#")
     if not file_glob:
         raise fail(f"rule {rule!r} has no file part (write `voice/docker-compose.yml#/services/...`)")
     if "#" in rule and not (pointer_glob.startswith("/") or pointer_glob.startswith("**")):
         raise fail(f"rule {rule!r}: the part after `#` must be a pointer starting with `/`")
+    problem = glob_problem(file_glob) or (glob_problem(pointer_glob) if "#" in rule else None)
+    if problem:
+        raise fail(f"rule {rule!r}: {problem}")

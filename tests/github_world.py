@@ -94,7 +94,9 @@ def _config(tracker: bool, numbers: dict[int, int]) -> str:
     head, _, rest = text.partition("\ntracker:")
     if not tracker:
         # Without a tracker the runs only touch pull requests (their tests count every write).
-        return head + "\n" + rest[rest.index("\ngpus:") + 1:]
+        rest = rest[rest.index("\ngpus:") + 1:]
+        # No research keys or `issues:` are declared then: the gates and verify_closes naming them go too.
+        return head + "\n" + rest[:rest.index("\ngates:")] + rest[rest.index("\nverify:"):]
     text = text.replace("  mega: 672\n", "")
     for real, fake in sorted(numbers.items(), key=lambda kv: -kv[0]):
         text = text.replace(str(real), str(fake))
