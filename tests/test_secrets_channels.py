@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.cli_support import run
 from tests.conftest import make_checkout
-from tests.github_world import REPO, World
+from tests.github_world import HUMAN, REPO, World, make_world
 from tests.secret_corpus import SHAPES
 from tests.test_secrets_everywhere import _random, _replace, drift, every_channel, files_under, leaks, tracked  # noqa: F401
 from tests.test_secrets_shapes import HEX, NAME_ONLY, secret_of
@@ -228,3 +228,23 @@ def test_generated_values_in_every_spelling_reach_no_channel(values: dict[str, s
     windows = {v[i : i + 8] for v in values.values() for i in range(len(v) - 7)}
     left = [w for w in windows if w not in _unplanted() and any(w in text for text in said.values())]
     assert not left, left[:5]
+
+
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries({k: _GENERATED for k in (
+    "next line", "tag", "anchor", "block", "single", "flag", "env", "env export", "dockerfile")}))
+def test_generated_values_reach_nothing_through_github_either(values: dict[str, str], fake_github_factory,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    assume(len({v[:8] for v in values.values()}) == len(values))
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = fake_github_factory()
+        world = make_world(fake, Path(tmp), tracker=True)
+        r12 = fake.add_issue(REPO, "R-12: legacy docs migration", "R-12 body written by a human.", user=HUMAN)
+        config = world.checkout / ".drift.yml"
+        config.write_text(config.read_text().replace("R-12: 671", f"R-12: {r12.number}"))
+        plant_generated(world.instance, values)
+        caplog.clear()
+        surfaces = every_channel(world, Path(tmp), caplog)
+        found = leaks(surfaces, values)
+        assert not found, "\n".join(found[:10])
