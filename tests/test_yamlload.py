@@ -170,3 +170,61 @@ def test_an_unknown_tag_is_an_error_not_a_crash():
 
 def test_yaml_error_is_a_value_error():
     assert issubclass(YamlError, ValueError)
+
+
+# --- bounded work: aliases -------------------------------------------------------------
+
+LAUGHS = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+          + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")))
+
+
+def test_an_alias_bomb_is_refused_at_once_as_compose_refuses_it():
+    import time
+
+    assert len(LAUGHS) < 520
+    started = time.perf_counter()
+    with pytest.raises(YamlError) as caught:
+        load_yaml(LAUGHS)
+    assert time.perf_counter() - started < 0.5
+    assert str(caught.value).startswith("line 1, column 1: document contains excessive aliasing (")
+    assert "\n" not in str(caught.value)
+
+
+def test_ordinary_anchors_and_merges_are_read():
+    text = ("x-common: &common {restart: always, environment: {A: '1'}}\n"
+            "services:\n" + "".join(f"  s{i}:\n    <<: *common\n    image: img{i}\n" for i in range(200)))
+    doc = load_yaml(text)
+    assert doc["services"]["s199"] == {"restart": "always", "environment": {"A": "1"}, "image": "img199"}
+
+
+def test_many_aliases_of_a_small_node_stay_within_the_ratio():
+    """yaml.v3 lets a small document be nearly all aliases (99 %): 5,000 `*a` of a mapping are read,
+    5,000 of a lone scalar (all but 5 of the nodes aliases) are not."""
+    assert len(load_yaml("a: &a {k: v}\nb: [" + ", ".join(["*a"] * 5000) + "]\n")["b"]) == 5000
+    with pytest.raises(YamlError, match="excessive aliasing"):
+        load_yaml("a: &a x\nb: [" + ", ".join(["*a"] * 5000) + "]\n")
+
+
+# --- compose's own tags ----------------------------------------------------------------
+
+def test_reset_removes_the_key_also_one_a_merge_brought_in():
+    text = ("x-base: &base {image: app, build: ., ports: ['80:80']}\n"
+            "services:\n  app:\n    <<: *base\n    build: !reset null\n    ports: !reset []\n")
+    assert load_yaml(text)["services"]["app"] == {"image": "app"}
+
+
+def test_override_stands_as_written():
+    text = ("x-base: &base {image: app, ports: ['80:80'], environment: {A: '1', B: '2'}}\n"
+            "services:\n  app:\n    <<: *base\n    ports: !override ['8080:80']\n    environment: !override {A: '3'}\n"
+            "    user: !override 1000\n")
+    app = load_yaml(text)["services"]["app"]
+    assert app == {"image": "app", "ports": ["8080:80"], "environment": {"A": "3"}, "user": 1000}
+
+
+def test_a_compose_file_with_reset_and_override_compares_as_compose_reads_it():
+    from bot.compare import compose
+
+    plain = "services:\n  app:\n    image: app\n    ports: ['8080:80']\n"
+    tagged = ("x-base: &base {image: app, ports: ['80:80'], build: .}\n"
+              "services:\n  app:\n    <<: *base\n    ports: !override ['8080:80']\n    build: !reset null\n")
+    assert compose.parsed(tagged)[1]["services"] == compose.parsed(plain)[1]["services"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.capture.files import take_file
+from bot.capture.files import oversize, read_bounded, take_file
 from bot.errors import SourceError
 from bot.model import FileCapture
 
@@ -35,12 +35,12 @@ def read_dir(root: Path, files: Sequence[tuple[str, str]]) -> tuple[FileCapture,
             out.append(take_file(live_path, repo_path, None, problem="is not a regular file"))
             continue
         try:
-            data = resolved.read_bytes()
+            data, size = read_bounded(resolved)
             mtime = datetime.fromtimestamp(resolved.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
         except OSError as exc:
             out.append(take_file(live_path, repo_path, None, problem=f"could not be read: {exc.strerror or exc}"))
             continue
-        out.append(take_file(live_path, repo_path, data, mtime=mtime))
+        out.append(take_file(live_path, repo_path, data, mtime=mtime, problem=None if data is not None else oversize(size)))
     return tuple(out)
 
 

@@ -28,6 +28,22 @@ def live_redactor() -> Redactor:
     return Redactor(key.encode() if key else None)
 
 
+def oversize(size: int) -> str:
+    return f"is {size / 1048576:.1f} MiB, over the 5 MiB limit for a tracked file"
+
+
+def read_bounded(path: str | os.PathLike[str]) -> tuple[bytes | None, int]:
+    """(bytes, size) of a file, its size taken from the open file before anything is read:
+    a file over the limit is (None, size), never read into memory. A file growing meanwhile is
+    read no further than one byte past the limit, which `take_file` then refuses."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            return None, size
+        data = f.read(MAX_FILE_BYTES + 1)
+    return data, len(data)
+
+
 def take_file(
     live_path: str,
     repo_path: str,
@@ -44,7 +60,7 @@ def take_file(
     live_sha = hashlib.sha256(data).hexdigest()
     if len(data) > MAX_FILE_BYTES:
         return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
-                           problem=f"is {len(data) / 1048576:.1f} MiB, over the 5 MiB limit for a tracked file")
+                           problem=oversize(len(data)))
     if b"\0" in data:
         return FileCapture(live_path, repo_path, None, live_sha256=live_sha, size=len(data), mtime=mtime,
                            problem="is a binary file; only text files can be compared")

@@ -19,6 +19,13 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: Any):
         super().__init__(stream)
         self._checked: set[int] = set()
+        self.resets = False  # a `!reset` was read: its keys are dropped once the document is built
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            _refuse_excessive_aliasing(node)
+        return node
 
     def flatten_mapping(self, node: Any) -> None:
         # Every mapping passes here before its merge keys are folded in, and only then can a key
@@ -27,6 +34,47 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
             self._checked.add(id(node))
             _refuse_duplicate_keys(node)
         super().flatten_mapping(node)
+
+
+def _alias_ratio(decoded: int) -> float:
+    """yaml.v3's allowedAliasRatio: 99 % of the nodes may come through aliases in a small
+    document, falling to 10 % at four million nodes."""
+    if decoded <= 400_000:
+        return 0.99
+    if decoded >= 4_000_000:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - 400_000) / 3_600_000
+
+
+def _refuse_excessive_aliasing(root: Any) -> None:
+    """Refuse a document whose aliases expand it beyond what yaml.v3 (compose's reader) reads:
+    a few hundred bytes of nested aliases stand for billions of nodes ("billion laughs"). The
+    nodes are counted as expanded, each node's subtree once (a node reached again is an alias),
+    so the count itself takes time in the size of the text."""
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (nodes decoded, aliases decoded) in its expansion
+
+    def count(node: Any) -> tuple[int, int]:
+        decoded, aliases = 1, 0
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else ())
+        for child in children:
+            seen = sizes.get(id(child))
+            if seen is None:
+                seen = sizes[id(child)] = count(child)
+                decoded, aliases = decoded + seen[0], aliases + seen[1]
+            else:  # reached again: an alias, standing for its whole expansion
+                decoded, aliases = decoded + seen[0], aliases + seen[1] + 1
+        return decoded, aliases
+
+    try:
+        decoded, aliases = count(root)
+    except RecursionError:
+        raise yaml.composer.ComposerError(None, None, "the document is nested too deeply to be read",
+                                          root.start_mark) from None
+    if aliases > 100 and decoded > 1000 and aliases / decoded > _alias_ratio(decoded):
+        raise yaml.composer.ComposerError(
+            None, None, f"document contains excessive aliasing ({aliases:,} aliases expanding to {decoded:,} nodes; "
+            "compose refuses it too)", root.start_mark)
 
 
 def _refuse_duplicate_keys(node: Any) -> None:
@@ -112,6 +160,52 @@ Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int_like_go)
 Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _float_like_go)
 
 
+class _Reset:
+    """The value of a `!reset` key: compose removes the key (also one a `<<` merge brought in)."""
+
+    def __repr__(self) -> str:
+        return "RESET"
+
+
+RESET = _Reset()
+
+
+def _untagged(loader: Any, node: Any) -> Any:
+    """`!override`: in one file the value stands as written, replacing whatever a merge brings."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    tag = loader.resolve(yaml.ScalarNode, node.value, (not node.style, False))
+    return loader.yaml_constructors[tag](loader, node)
+
+
+def _reset(loader: Any, node: Any) -> Any:
+    loader.resets = True
+    return RESET
+
+
+Yaml12Loader.add_constructor("!override", _untagged)
+Yaml12Loader.add_constructor("!reset", _reset)
+
+
+def _drop_resets(value: Any, seen: set[int] | None = None) -> Any:
+    seen = set() if seen is None else seen
+    if id(value) in seen or not isinstance(value, (dict, list)):
+        return value
+    seen.add(id(value))
+    if isinstance(value, dict):
+        for key in [k for k, v in value.items() if v is RESET]:
+            del value[key]
+        for v in value.values():
+            _drop_resets(v, seen)
+    else:
+        value[:] = [v for v in value if v is not RESET]
+        for v in value:
+            _drop_resets(v, seen)
+    return value
+
+
 class YamlError(ValueError):
     """Malformed YAML, with the place: `line L, column C: what`."""
 
@@ -149,7 +243,10 @@ def load_yaml(text: str) -> Any:
         try:
             if node is None:
                 node = loader.get_single_node()
-            return None if node is None else loader.construct_document(node)
+            if node is None:
+                return None
+            document = loader.construct_document(node)
+            return _drop_resets(document) if loader.resets else document
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
