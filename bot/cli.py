@@ -664,13 +664,13 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
     """
     from bot.config import load_config
     from bot.errors import DriftError
-    from bot.migrate import migration_files
+    from bot.migrate import migration_files, repo_relative
     from bot.reconcile import github_site
 
     config = load_config(repo)
     sources = {}
     for path in paths:
-        rel = Path(path).as_posix().lstrip("./") if not Path(path).is_absolute() else Path(path).resolve().relative_to(repo.resolve()).as_posix()
+        rel = repo_relative(path, repo)
         target = repo / rel
         if not target.is_file():
             raise DriftError(f"{rel}: no such file in {repo}")

@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.secrets import redact
@@ -35,6 +36,26 @@ class Migrated:
     page: str  # repo path of the new .mdx page
     text: str
     redacted: int
+
+
+def repo_relative(path: str, repo: Path) -> str:
+    """A path given on the command line as the repository names it: `./voice/x.md` and an
+    absolute path inside the checkout both become `voice/x.md`; `.env` stays `.env`; a path
+    leading outside the repository (`../../etc/passwd`, `/etc/passwd`, a symlink out) is refused."""
+    root = repo.resolve()
+    given = Path(path)
+    rel = posixpath.normpath(given.as_posix()) if not given.is_absolute() else None
+    if rel is None:
+        try:
+            rel = given.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise DriftError(f"{path}: outside the repository {repo}; name a file in it") from None
+    if rel == ".." or rel.startswith("../") or rel == ".":
+        raise DriftError(f"{path}: outside the repository {repo}; name a file in it")
+    resolved = (root / rel).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise DriftError(f"{path}: leads outside the repository {repo} (through a symlink); name a file in it")
+    return rel
 
 
 def page_name(source: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli_support import run
 from tests.conftest import commit_all
 from tests.fakegithub.gitcli import run_git
@@ -67,3 +69,26 @@ def test_with_pr_one_pull_request_adds_the_pages_and_removes_the_old_files(world
 def test_a_missing_file_is_one_line(checkout: Path) -> None:
     code, _, err = run("docs", "migrate", "voice/NOPE.md", "--repo", str(checkout))
     assert code == 1 and "voice/NOPE.md: no such file" in err
+
+
+@pytest.mark.parametrize("given,rel", [("./voice/DEPLOY-AWS.md", "voice/DEPLOY-AWS.md"), (".env", ".env"),
+                                       ("voice/./x/../DEPLOY-AWS.md", "voice/DEPLOY-AWS.md"), ("./.env", ".env")])
+def test_paths_are_normalised_not_stripped(tmp_path: Path, given: str, rel: str) -> None:
+    from bot.migrate import repo_relative
+
+    assert repo_relative(given, tmp_path) == rel
+    assert repo_relative(str(tmp_path / rel), tmp_path) == rel  # the same file named by its absolute path
+
+
+@pytest.mark.parametrize("given", ["../../etc/passwd", "..", "voice/../../x.md", "/etc/passwd"])
+def test_a_path_outside_the_repository_is_refused_in_one_line(checkout: Path, given: str) -> None:
+    code, out, err = run("docs", "migrate", given, "--repo", str(checkout))
+    assert code == 1 and out == ""
+    assert err == f"drift: error: {given}: outside the repository {checkout}; name a file in it\n"
+
+
+def test_a_symlink_out_of_the_repository_is_refused(checkout: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("# s\n")
+    (checkout / "voice" / "LINK.md").symlink_to(tmp_path / "secret.md")
+    code, _, err = run("docs", "migrate", "voice/LINK.md", "--repo", str(checkout))
+    assert code == 1 and "voice/LINK.md: leads outside the repository" in err and err.count("\n") == 1

@@ -64,3 +64,45 @@ def test_a_folder_that_is_not_a_snapshot_says_so(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(SnapshotError, match="cannot be read"):
         read_snapshot(tmp_path)
+
+
+def _manifest_case(tmp_path, **changes):
+    import json
+
+    from bot.capture.manifest import write_snapshot
+    from bot.model import FileCapture, Snapshot
+
+    snap = Snapshot("dir:/srv", "h", "2026-04-24T18:40:00Z", "t",
+                    (FileCapture("docker-compose.yml", "voice/docker-compose.yml", "services: {}\n"),))
+    folder = write_snapshot(snap, tmp_path / "snap")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key, value in changes.items():
+        if key in manifest["files"][0]:
+            manifest["files"][0][key] = value
+        else:
+            manifest[key] = value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.mark.parametrize("changes,says", [
+    ({"repo_path": "../../../outside"}, 'files[0]: `repo_path` leads outside the snapshot folder or the repository'),
+    ({"repo_path": "/etc/passwd"}, 'files[0]: `repo_path` leads outside'),
+    ({"redactions": -1}, "files[0]: `redactions` must be at least 0"),
+    ({"size": "big"}, "files[0]: `size` must be a whole number"),
+    ({"runtime": [{"service": "a"}]}, "runtime[0]: `state` is missing"),
+    ({"surprise": 1}, "unknown key `surprise`"),
+])
+def test_a_manifest_is_validated_by_its_schema(tmp_path, changes, says) -> None:
+    from bot.capture.manifest import read_snapshot
+    from bot.errors import SnapshotError
+
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(_manifest_case(tmp_path, **changes))
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_snapshot_written_by_drift_is_valid_by_the_schema(tmp_path) -> None:
+    from bot.capture.manifest import read_snapshot
+
+    assert read_snapshot(_manifest_case(tmp_path)).files[0].repo_path == "voice/docker-compose.yml"

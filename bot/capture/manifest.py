@@ -74,6 +74,11 @@ def read_snapshot(folder: Path) -> Snapshot:
         raise SnapshotError(f"{manifest_path} cannot be read: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise SnapshotError(f"{manifest_path} has an unknown format; re-capture it with this version of drift")
+    from bot.schema_check import schema_problems
+
+    problems = schema_problems(manifest, "manifest")  # schema/manifest.schema.json: paths stay inside
+    if problems:
+        raise SnapshotError(f"{manifest_path}: {problems[0][1]}; refused (re-capture the snapshot)")
     files = []
     try:
         for entry in manifest["files"]:
