@@ -645,6 +645,54 @@ def handover(date: str | None, slug: str | None, architecture: bool, pull_reques
     return EXIT_OK
 
 
+@main.command()
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@click.option("--source", "source", metavar="SRC", help="where the live stack is (dir:PATH maps its files; docker:// or ssh:// is written as source:)")
+@_guard
+def init(repo: Path, source: str | None) -> int:
+    """Write a starter .drift.yml: the schema line, the tracked files mapped, one child per service,
+    base from the repository. Refuses to overwrite one. Exit 0 ok, 1 error.
+
+    \b
+    Example:
+      drift init --source dir:/srv/voice && drift validate
+    """
+    from bot.init import write_starter
+
+    target, text = write_starter(repo, source)
+    click.echo(f"wrote {target}: {text.count(chr(10) + '  R-')} child(ren); set their issue numbers, then `drift validate`")
+    return EXIT_OK
+
+
+@main.command()
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def validate(repo: Path) -> int:
+    """Check .drift.yml against its schema and its references: every problem one line on stderr.
+    Exit 0 valid, 1 not.
+
+    \b
+    Example:
+      drift validate --repo .
+    """
+    from bot.config import CONFIG_NAME, config_problems, load_config
+
+    path = repo / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        load_config(repo)  # the one-line error of a missing or unreadable file
+        raise
+    problems = config_problems(text, path)
+    for line in problems:
+        click.echo(f"drift: error: {line}", err=True)
+    if problems:
+        return EXIT_ERROR
+    config = load_config(repo)
+    click.echo(f"{path} is valid: {len(config.files)} file(s), {len(config.children)} child(ren)")
+    return EXIT_OK
+
+
 @main.group()
 def docs() -> None:
     """The docs site: migrate legacy Markdown into it."""
