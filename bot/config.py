@@ -110,12 +110,12 @@ def load_config(repo: Path, path: Path | None = None) -> Config:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
     # jsonschema costs more to import than a whole `drift diff` of the example takes: a text the
     # schema accepted before is remembered by its digest (with the schema's) and not validated again.
-    marker = _valid_marker(text)
-    config = parse_config(text, path, schema_checked=marker is not None and marker.exists())
-    if marker is not None and not marker.exists():
+    known, digest, where = _accepted_before(text)
+    config = parse_config(text, path, schema_checked=digest in known)
+    if where is not None and digest not in known:
         try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_text("\n".join([*known[-63:], digest]) + "\n")
         except OSError:
             pass
     from bot.kinds import declare, kinds_of
@@ -124,17 +124,20 @@ def load_config(repo: Path, path: Path | None = None) -> Config:
     return config
 
 
-def _valid_marker(text: str) -> Path | None:
+def _accepted_before(text: str) -> tuple[list[str], str, Path | None]:
+    """(digests of texts the schema accepted, this text's digest, the file keeping them)."""
     import hashlib
 
     from bot.adapters.etags import cache_dir
     from bot.schema_check import schema_digest
 
+    digest = hashlib.sha256(f"{schema_digest('drift')}\0{text}".encode()).hexdigest()
     try:
-        folder = cache_dir() / "valid-config"
-    except RuntimeError:  # no home to keep it in
-        return None
-    return folder / hashlib.sha256(f"{schema_digest('drift')}\0{text}".encode()).hexdigest()
+        where = cache_dir() / "valid-configs.txt"
+        known = where.read_text(encoding="utf-8").split() if where.is_file() else []
+    except (OSError, RuntimeError, UnicodeDecodeError):
+        return [], digest, None
+    return known, digest, where
 
 
 def parse_config(text: str, path: Path, schema_checked: bool = False) -> Config:

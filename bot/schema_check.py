@@ -3,7 +3,8 @@
 The schema is the single source of what a file may say; this module turns each jsonschema error
 into a sentence a person can act on: where (the key path, and the line when the caller can tell
 it), what is wrong, and for a misspelt key or value the nearest right one. A schema may give a
-subschema its own wording with `x-message` (an annotation validators ignore).
+subschema its own wording with `x-message` (what follows the key's name) or `x-says` (the whole
+sentence); validators ignore both.
 """
 from __future__ import annotations
 
@@ -98,6 +99,8 @@ def _describe(error: Any, root: Any = None) -> list[tuple[list[Any], str]]:
     path, schema, kind = list(error.absolute_path), error.schema, error.validator
     where = _where(path, root)
     at = f"{where}: " if where else ""
+    if "x-says" in schema:  # the whole sentence, as the code reading the setting says it
+        return [(path, schema["x-says"])]
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(schema.get("properties") or {})
         return [([*path, k], f"{at}unknown key `{k}`{did_you_mean(k, known)}"
