@@ -34,14 +34,18 @@ def run_limited(code: str, tmp_path: Path) -> tuple[dict, float, int]:
     """Run `code` (which prints one JSON line) in a child under the limits: its answer, the wall
     time and the child's peak resident memory in KiB."""
     script = tmp_path / "case.py"
-    script.write_text(textwrap.dedent(code))
+    # The child reports its own peak: RUSAGE_CHILDREN would count every process this worker waited for.
+    prelude = ("import json as _json, resource as _resource\n"
+               "def done(answer):\n"
+               "    print(_json.dumps([answer, _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss]))\n")
+    script.write_text(prelude + textwrap.dedent(code))
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
                           preexec_fn=_limited, timeout=120)
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), wall, peak
+    answer, peak = json.loads(proc.stdout.strip().splitlines()[-1])
+    return answer, wall, peak
 
 
 def test_an_alias_bomb_is_refused_within_the_limits(tmp_path: Path) -> None:
@@ -51,9 +55,9 @@ def test_an_alias_bomb_is_refused_within_the_limits(tmp_path: Path) -> None:
         from bot.compare.yamlload import YamlError, load_yaml
         try:
             load_yaml(open({str(tmp_path / 'bomb.yml')!r}).read())
-            print(json.dumps({{"error": None}}))
+            done({{"error": None}})
         except YamlError as exc:
-            print(json.dumps({{"error": str(exc)}}))
+            done({{"error": str(exc)}})
     """, tmp_path)
     assert answer["error"].startswith("line 1, column 1: document contains excessive aliasing")
     assert wall < 10 and peak < 300 * 1024
@@ -66,7 +70,7 @@ def test_a_drift_yml_alias_bomb_is_one_config_error(tmp_path: Path) -> None:
         from pathlib import Path
         from bot.config import config_problems
         path = Path({str(tmp_path / '.drift.yml')!r})
-        print(json.dumps({{"problems": config_problems(path.read_text(), path)}}))
+        done({{"problems": config_problems(path.read_text(), path)}})
     """, tmp_path)
     assert len(answer["problems"]) == 1 and "excessive aliasing" in answer["problems"][0]
     assert answer["problems"][0].startswith(".drift.yml line 1, column 1: document contains excessive aliasing")
@@ -83,7 +87,7 @@ def test_a_3_gib_file_is_refused_by_its_size_before_any_is_read(tmp_path: Path) 
         from pathlib import Path
         from bot.capture.dir import read_dir
         (cap,) = read_dir(Path({str(source)!r}), [("docker-compose.yml", "voice/docker-compose.yml")])
-        print(json.dumps({{"problem": cap.problem, "text": cap.text}}))
+        done({{"problem": cap.problem, "text": cap.text}})
     """, tmp_path)
     assert answer == {"problem": "is 3072.0 MiB, over the 5 MiB limit for a tracked file", "text": None}
     assert wall < 10 and peak < 300 * 1024
@@ -93,8 +97,8 @@ def test_a_backtracking_glob_answers_within_the_limits(tmp_path: Path) -> None:
     answer, wall, peak = run_limited("""
         import json
         from bot.globs import glob_matches, rule_matches
-        print(json.dumps({"glob": glob_matches("**a" * 14, "a" * 40 + "b"),
-                          "ignore": rule_matches("**#" + "/**a" * 14, "x.yml", "/" + "a" * 40 + "b")}))
+        done({"glob": glob_matches("**a" * 14, "a" * 40 + "b"),
+                          "ignore": rule_matches("**#" + "/**a" * 14, "x.yml", "/" + "a" * 40 + "b")})
     """, tmp_path)
     assert answer == {"glob": False, "ignore": False}
     assert wall < 10 and peak < 300 * 1024
