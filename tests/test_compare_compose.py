@@ -977,21 +977,22 @@ def test_a_service_removed_live_is_one_divergence_at_the_service():
     assert d.before == {"image": "redis:7", "restart": "always"}
 
 
-def test_a_named_volume_added_live_is_one_divergence():
-    d = only("""
+def test_a_named_volume_added_live_for_a_service_is_one_divergence_beside_its_use():
+    found = divergences("""
         services:
-          tts: {image: x}
+          tts: {image: x, volumes: [models:/models]}
         volumes:
           models:
         """, """
         services:
-          tts: {image: x}
+          tts: {image: x, volumes: [models:/models, hf-cache:/cache]}
         volumes:
           models:
           hf-cache:
             driver: local
         """)
-    assert (d.pointer, d.kind, d.after) == ("/volumes/hf-cache", "added", {"driver": "local"})
+    assert [(d.pointer, d.kind) for d in found] == [("/services/tts/volumes", "changed"), ("/volumes/hf-cache", "added")]
+    assert found[1].after == {"driver": "local"}
 
 
 def test_a_changed_image_is_reported_at_the_image():
@@ -1012,12 +1013,13 @@ def test_a_top_level_section_added_live_is_one_divergence_per_entry():
           agent: {image: x}
         """, """
         services:
-          agent: {image: x}
+          agent: {image: x, secrets: [livekit, openai]}
         secrets:
           livekit: {file: ./secrets/livekit.txt}
           openai: {environment: OPENAI_API_KEY}
         """)
-    assert [(d.pointer, d.kind) for d in found] == [("/secrets/livekit", "added"), ("/secrets/openai", "added")]
+    assert [(d.pointer, d.kind) for d in found] == [
+        ("/services/agent/secrets", "added"), ("/secrets/livekit", "added"), ("/secrets/openai", "added")]
 
 
 def test_a_service_x_drift_ignore_hides_that_key_only():
@@ -1141,13 +1143,13 @@ def test_a_change_to_the_top_level_secrets_section_is_a_divergence():
     # `secrets:` names files that hold secrets; the file names themselves are plain config.
     d = only("""
         services:
-          agent: {image: x}
+          agent: {image: x, secrets: [livekit]}
         secrets:
           livekit:
             file: ./secrets/livekit.txt
         """, """
         services:
-          agent: {image: x}
+          agent: {image: x, secrets: [livekit]}
         secrets:
           livekit:
             file: ./secrets/livekit-prod.txt
@@ -1440,3 +1442,85 @@ def test_parse_duration_refuses_what_is_not_a_duration(text):
 ])
 def test_format_duration_prints_as_go_does(ns, text):
     assert format_duration(ns) == text
+
+
+# --- typed fields, as compose's loader converts them (types from the specification's schema) ---
+
+# (name, main, live): spellings compose reads as one value, at every depth.
+TYPED_SPELLINGS = {
+    "quoted retries": ("healthcheck: {retries: 3}", 'healthcheck: {retries: "3"}'),
+    "quoted init": ("init: true", 'init: "true"'),
+    "init spelt yes": ("init: true", 'init: "Yes"'),
+    "quoted read_only false is no read_only": ("image: x", 'read_only: "false"\n    image: x'),
+    "quoted privileged": ("privileged: true", 'privileged: "true"'),
+    "quoted attach": ("attach: false", 'attach: "false"'),
+    "quoted replicas": ("deploy: {replicas: 2}", 'deploy: {replicas: "2"}'),
+    "quoted build no_cache": ("build: {context: ., no_cache: true}", 'build: {context: ., no_cache: "true"}'),
+    "quoted tmpfs size and its units": ("volumes: [{type: tmpfs, target: /t, tmpfs: {size: 1024}}]",
+                                        'volumes: [{type: tmpfs, target: /t, tmpfs: {size: "1k"}}]'),
+    "quoted device count": ("deploy: {resources: {reservations: {devices: [{count: 1, capabilities: [gpu]}]}}}",
+                            'deploy: {resources: {reservations: {devices: [{count: "1", capabilities: [gpu]}]}}}'),
+    "quoted cpu_shares": ("cpu_shares: 512", 'cpu_shares: "512"'),
+    "quoted cpu_period": ("cpu_period: 100000", 'cpu_period: "100000"'),
+    "quoted pids limit": ("deploy: {resources: {limits: {pids: 5}}}", 'deploy: {resources: {limits: {pids: "5"}}}'),
+    "quoted pids_limit": ("pids_limit: 5", 'pids_limit: "5"'),
+    "quoted dependency restart": ("depends_on: {db: {condition: service_started, restart: true}}",
+                                  'depends_on: {db: {condition: service_started, restart: "true"}}'),
+    "restart policy delay": ("deploy: {restart_policy: {delay: 5s}}", "deploy: {restart_policy: {delay: 5000ms}}"),
+    "update delay and monitor": ("deploy: {update_config: {delay: 5s, monitor: 1m}}",
+                                 "deploy: {update_config: {delay: 5000ms, monitor: 60s}}"),
+    "rollback monitor": ("deploy: {rollback_config: {monitor: 90s}}", "deploy: {rollback_config: {monitor: 1m30s}}"),
+    "deploy labels list and map": ("deploy: {labels: {a: b, c: ''}}", "deploy: {labels: [a=b, c]}"),
+    "watch exec command string and list": (
+        "develop: {watch: [{path: ./a, action: sync+exec, target: /a, exec: {command: [echo, hi]}}]}",
+        'develop: {watch: [{path: ./a, action: sync+exec, target: /a, exec: {command: "echo hi"}}]}'),
+    "build shm_size units": ("build: {context: ., shm_size: 2147483648}", "build: {context: ., shm_size: 2g}"),
+    "quoted ulimit": ("ulimits: {nofile: {soft: 1024, hard: 2048}}", 'ulimits: {nofile: {soft: "1024", hard: "2048"}}'),
+    "quoted max_failure_ratio": ("deploy: {update_config: {max_failure_ratio: 0.5}}",
+                                 'deploy: {update_config: {max_failure_ratio: "0.5"}}'),
+}
+
+
+def _svc(body: str) -> str:
+    return f"services:\n  tts:\n    {body}\n"
+
+
+@pytest.mark.parametrize("main, live", TYPED_SPELLINGS.values(), ids=list(TYPED_SPELLINGS))
+def test_a_typed_field_spelt_another_way_compose_accepts_is_no_divergence(main, live):
+    same(_svc(main), _svc(live))
+
+
+@pytest.mark.parametrize("main, live, ptr", [
+    ("healthcheck: {retries: 3}", 'healthcheck: {retries: "4"}', "/services/tts/healthcheck/retries"),
+    ("init: true", 'init: "false"', "/services/tts/init"),
+    ("deploy: {replicas: 2}", 'deploy: {replicas: "3"}', "/services/tts/deploy/replicas"),
+    ("deploy: {restart_policy: {delay: 5s}}", "deploy: {restart_policy: {delay: 6s}}",
+     "/services/tts/deploy/restart_policy/delay"),
+    ("deploy: {labels: {a: b}}", "deploy: {labels: [a=c]}", "/services/tts/deploy/labels/a"),
+])
+def test_a_real_change_of_a_typed_field_is_still_reported_where_it_is(main, live, ptr):
+    assert only(_svc(main), _svc(live)).pointer == ptr
+
+
+def test_a_typed_field_compose_would_interpolate_stays_as_written():
+    d = only(_svc("deploy: {replicas: 2}"), _svc('deploy: {replicas: "${REPLICAS}"}'))
+    assert (d.before, d.after) == (2, "${REPLICAS}")
+
+
+def test_a_build_url_is_a_remote_context_not_a_path():
+    doc = normalize(load_compose(_svc("build: https://github.com/docker/rootfs.git#main")))
+    assert doc["services"]["tts"]["build"] == {"context": "https://github.com/docker/rootfs.git#main", "dockerfile": "Dockerfile"}
+    same(_svc("build: https://github.com/docker/rootfs.git#main"),
+         _svc("build: {context: 'https://github.com/docker/rootfs.git#main'}"))
+
+
+# --- top-level declarations no service uses: compose drops them -----------------------
+
+def test_a_volume_network_secret_or_config_no_service_uses_is_no_divergence():
+    same(_svc("image: x"), _svc("image: x") + "volumes:\n  models: {}\nnetworks:\n  backend: {}\n"
+         "secrets:\n  old: {file: ./old}\nconfigs:\n  c: {file: ./c}\n")
+
+
+def test_a_declaration_a_service_starts_using_is_reported_with_that_use():
+    found = divergences(_svc("image: x"), _svc("image: x\n    volumes: [models:/models]") + "volumes:\n  models: {}\n")
+    assert [(d.pointer, d.kind) for d in found] == [("/services/tts/volumes", "added"), ("/volumes/models", "added")]

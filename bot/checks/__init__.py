@@ -71,7 +71,7 @@ def finding_id(check_name: str, subject: str) -> str:
 
 
 def _load_all() -> None:
-    from bot.checks import health, images, model_cache, runtime, vram  # noqa: F401 - registration
+    from bot.checks import health, images, model_cache, runtime, unused, vram  # noqa: F401 - registration
 
 
 def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | None], base_commit: str | None) -> tuple[Side, Side]:

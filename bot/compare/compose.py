@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.secrets import PLACEHOLDER_RE, holds_secret
+from bot.compare.typed import coerce
 from bot.compare.yamlload import YamlError, load_yaml
 from bot.compare.yamllines import locate_line  # noqa: F401 - the checks find it here, beside the rest of compose
 
@@ -309,12 +310,17 @@ def _healthcheck(value: Any) -> Any:
     return out
 
 
+def _remote(context: str) -> bool:
+    """A Git or HTTP context is an address, not a path: compose passes it on as written."""
+    return "://" in context or context.startswith("git@")
+
+
 def _build(value: Any) -> Any:
     if isinstance(value, str):
-        return {"context": _clean_path(value), "dockerfile": "Dockerfile"}
+        return {"context": value if _remote(value) else _clean_path(value), "dockerfile": "Dockerfile"}
     if isinstance(value, dict):
         out = _without_false(value, ("no_cache", "pull", "privileged"))
-        if isinstance(out.get("context"), str) and "://" not in out["context"]:
+        if isinstance(out.get("context"), str) and not _remote(out["context"]):
             out["context"] = _clean_path(out["context"])
         out.setdefault("context", ".")
         if "dockerfile_inline" not in out:
@@ -512,7 +518,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
     Raises ComposeParseError for what compose would refuse, naming the place.
     """
     try:
-        return _normalize(doc)
+        return _normalize(coerce(doc))
     except ComposeParseError:
         raise
     except RecursionError:
@@ -521,6 +527,68 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
         # A shape no guard above foresaw: still one line about the file, not a traceback.
         # The exception's text may quote a value, which may be a secret: its kind only.
         raise ComposeParseError(f"a value compose would not read ({type(exc).__name__})") from None
+
+
+# Top-level sections whose entries services name; compose keeps only the ones named.
+DECLARATIONS = ("volumes", "networks", "secrets", "configs")
+
+
+def used_names(services: Any) -> dict[str, set[str]]:
+    """The top-level entries the (normalised) services name, by section."""
+    used: dict[str, set[str]] = {section: set() for section in DECLARATIONS}
+    for svc in (services.values() if isinstance(services, dict) else ()):
+        if not isinstance(svc, dict):
+            continue
+        for vol in svc.get("volumes") or ():
+            if isinstance(vol, dict) and vol.get("type", "volume") == "volume" and isinstance(vol.get("source"), str):
+                used["volumes"].add(vol["source"])
+        networks = svc.get("networks")
+        if isinstance(networks, dict):
+            used["networks"].update(networks)
+        elif not svc.get("network_mode"):
+            used["networks"].add("default")  # no `networks:` is the default network
+        build = svc.get("build") if isinstance(svc.get("build"), dict) else {}
+        for section, refs in (("secrets", svc.get("secrets")), ("configs", svc.get("configs")),
+                              ("secrets", build.get("secrets"))):
+            for ref in refs or ():
+                name = ref.get("source") if isinstance(ref, dict) else ref
+                if isinstance(name, str):
+                    used[section].add(name)
+    return used
+
+
+def unused_in(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(section, name) of every top-level volume, network, secret or config no service names."""
+    used = used_names(doc.get("services"))
+    return [(section, name) for section in DECLARATIONS if isinstance(doc.get(section), dict)
+            for name in doc[section] if name not in used[section]]
+
+
+def without_unused(a: dict[str, Any], b: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents without the declarations neither side's services use.
+
+    Compose drops an unused declaration, so it changes nothing that runs, added, removed or
+    changed. One that a service uses on either side stays on both: a service given an already declared network is one
+    change, at the service, not a second one at a declaration main already holds.
+    """
+    used_a, used_b = used_names(a.get("services")), used_names(b.get("services"))
+    drop = {(section, name) for section, name in unused_in(a) + unused_in(b)
+            if name not in used_a[section] and name not in used_b[section]}
+    if not drop:
+        return a, b
+    return _drop(a, drop), _drop(b, drop)
+
+
+def _drop(doc: dict[str, Any], names: set[tuple[str, str]]) -> dict[str, Any]:
+    out = dict(doc)
+    for section in DECLARATIONS:
+        if isinstance(out.get(section), dict):
+            kept = {k: v for k, v in out[section].items() if (section, k) not in names}
+            if kept:
+                out[section] = kept
+            else:
+                del out[section]
+    return out
 
 
 def _normalize(doc: dict[str, Any]) -> dict[str, Any]:
@@ -627,6 +695,8 @@ def _implicit(path: tuple[str, ...]) -> Any:
 
 def walk(a: Any, b: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any, Any]]:
     """Yield (path, kind, before, after) at the deepest mapping key whose values differ."""
+    if not path and isinstance(a, dict) and isinstance(b, dict):
+        a, b = without_unused(a, b)
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
             here = path + (str(key),)
