@@ -168,7 +168,7 @@ def test_a_broken_file_does_not_stop_the_others():
     )
     base = {CADDYFILE: "a\n", COMPOSE: "services: {}\n", ENV: "LOG_LEVEL=info\n", DOCKERFILE: "FROM python:3.11-slim\n"}
     divergences, errors = compare_snapshot(snap, base)
-    assert [(d.file, d.pointer, d.kind) for d in divergences] == [(ENV, "/LOG_LEVEL", "changed"), (DOCKERFILE, "/L1", "changed")]
+    assert [(d.file, d.pointer, d.kind) for d in divergences] == [(ENV, "/LOG_LEVEL", "changed"), (DOCKERFILE, "/stages/0/FROM", "changed")]
     assert [e.file for e in errors] == [CADDYFILE, COMPOSE]
 
 

@@ -1,8 +1,9 @@
 """bot/compare/dockerfile.py (and its use by compare): Dockerfiles instruction by instruction.
 
 Each added, removed or changed instruction is one divergence; how an instruction is laid out
-(continuation lines, spacing, comments, keyword case, JSON spacing) is not. Pointers name
-lines of main: `/L{n}` for an instruction there, `/L{n}+k` for the k-th one added after it.
+(continuation lines, spacing, comments, keyword case, JSON spacing) is not. Pointers name the
+instruction by stage and what it is, never by line: `/stages/0/FROM`, `/stages/0/ENV/HF_HOME`,
+`/stages/runtime/RUN[2]`, `/global/ARG/BASE`; the line is evidence only.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def test_windows_line_endings_are_cosmetic():
 
 def test_shell_form_and_exec_form_are_not_equivalent():
     (d,) = divergences('FROM a\nCMD ["python", "agent.py", "start"]\n', "FROM a\nCMD python agent.py start\n")
-    assert (d.pointer, d.kind) == ("/L2", "changed")
+    assert (d.pointer, d.kind) == ("/stages/0/CMD", "changed")
     assert d.before == 'CMD ["python", "agent.py", "start"]'
     assert d.after == "CMD python agent.py start"
 
@@ -132,7 +133,7 @@ def test_cmd_turned_into_entrypoint_with_the_same_arguments_is_a_divergence():
 def test_a_changed_instruction_is_one_divergence_at_its_line_in_main():
     live = MAIN.replace("livekit-agents==1.2.6", "livekit-agents==1.2.7")
     (d,) = divergences(MAIN, live)
-    assert (d.file, d.pointer, d.kind) == (DOCKERFILE, "/L11", "changed")
+    assert (d.file, d.pointer, d.kind) == (DOCKERFILE, "/stages/0/RUN[1]", "changed")
     assert "livekit-agents==1.2.6" in d.before and "livekit-agents==1.2.7" in d.after
     assert d.line == 11
 
@@ -141,32 +142,32 @@ def test_two_live_edits_are_two_divergences():
     live = MAIN.replace("livekit-agents==1.2.6", "livekit-agents==1.2.7").replace(
         "COPY agent.py .\n", "COPY agent.py .\nENV TTS_TIMEOUT=30\n")
     assert summary(divergences(MAIN, live)) == [
-        ("/L11", "changed", "RUN pip install --no-cache-dir -r requirements.txt livekit-agents==1.2.6 "
+        ("/stages/0/RUN[1]", "changed", "RUN pip install --no-cache-dir -r requirements.txt livekit-agents==1.2.6 "
          "livekit-plugins-openai==1.2.6 livekit-plugins-turn-detector",
          "RUN pip install --no-cache-dir -r requirements.txt livekit-agents==1.2.7 "
          "livekit-plugins-openai==1.2.6 livekit-plugins-turn-detector"),
-        ("/L16+1", "added", None, "ENV TTS_TIMEOUT=30"),
+        ("/stages/0/ENV/TTS_TIMEOUT", "added", None, "ENV TTS_TIMEOUT=30"),
     ]
 
 
 def test_an_added_instruction_is_placed_after_the_line_of_main_it_follows():
     (d,) = divergences("FROM a\nWORKDIR /app\nCOPY . .\n", "FROM a\nWORKDIR /app\nENV PYTHONUNBUFFERED=1\nCOPY . .\n")
-    assert (d.pointer, d.kind, d.before, d.after, d.line) == ("/L2+1", "added", None, "ENV PYTHONUNBUFFERED=1", 3)
+    assert (d.pointer, d.kind, d.before, d.after, d.line) == ("/stages/0/ENV/PYTHONUNBUFFERED", "added", None, "ENV PYTHONUNBUFFERED=1", 3)
 
 
 def test_several_instructions_added_together_are_numbered_in_order():
     found = divergences("FROM a\nCOPY . .\n", "FROM a\nRUN one\nRUN two\nCOPY . .\n")
-    assert summary(found) == [("/L1+1", "added", None, "RUN one"), ("/L1+2", "added", None, "RUN two")]
+    assert summary(found) == [("/stages/0/RUN[0]", "added", None, "RUN one"), ("/stages/0/RUN[1]", "added", None, "RUN two")]
 
 
-def test_an_instruction_added_before_the_first_one_is_after_line_zero():
+def test_an_instruction_added_before_the_first_stage_is_global():
     (d,) = divergences("FROM a\n", "ARG BASE=a\nFROM a\n")
-    assert (d.pointer, d.kind) == ("/L0+1", "added")
+    assert (d.pointer, d.kind) == ("/global/ARG/BASE", "added")
 
 
 def test_a_removed_instruction_is_one_divergence_at_its_line_in_main():
     (d,) = divergences("FROM a\nRUN a\nRUN b\n", "FROM a\nRUN b\n")
-    assert (d.pointer, d.kind, d.before, d.after, d.line) == ("/L2", "removed", "RUN a", None, 2)
+    assert (d.pointer, d.kind, d.before, d.after, d.line) == ("/stages/0/RUN[0]", "removed", "RUN a", None, 2)
 
 
 def test_an_instruction_replaced_by_another_keyword_is_removed_and_added():
@@ -183,7 +184,7 @@ def test_a_heredoc_body_belongs_to_its_run_instruction():
         "# syntax=docker/dockerfile:1\nFROM a\nRUN <<EOF\napt-get update\napt-get install -y wget\nEOF\n",
     )
     assert len(found) == 1
-    assert found[0].pointer == "/L3" and found[0].kind == "changed"
+    assert found[0].pointer == "/stages/0/RUN[0]" and found[0].kind == "changed"
     assert found[0].before.startswith("RUN <<EOF") and "wget" in found[0].after
 
 
@@ -196,7 +197,7 @@ def test_an_unchanged_heredoc_is_no_divergence():
 def test_a_changed_line_in_a_copy_heredoc_is_one_divergence_at_the_copy():
     (d,) = divergences("FROM a\nCOPY <<EOF /app/x.conf\nport = 1\nEOF\nCMD run\n",
                        "FROM a\nCOPY <<EOF /app/x.conf\nport = 2\nEOF\nCMD run\n")
-    assert (d.pointer, d.kind, d.after) == ("/L2", "changed", "COPY <<EOF /app/x.conf\nport = 2\nEOF")
+    assert (d.pointer, d.kind, d.after) == ("/stages/0/COPY[0]", "changed", "COPY <<EOF /app/x.conf\nport = 2\nEOF")
 
 
 # --- secrets -------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def test_a_token_count_in_an_env_is_compared_by_value():
 
 def test_an_ordinary_env_value_beside_a_secret_is_still_compared():
     (d,) = divergences("FROM a\nENV HF_TOKEN=x LOG_LEVEL=info\n", "FROM a\nENV HF_TOKEN=y LOG_LEVEL=debug\n")
-    assert (d.pointer, d.kind) == ("/L2", "changed")
+    assert (d.pointer, d.kind) == ("/stages/0/ENV/HF_TOKEN,LOG_LEVEL", "changed")
     assert "LOG_LEVEL=debug" in d.after
 
 
@@ -240,3 +241,20 @@ def test_dockerfile_names_are_compared_as_dockerfiles(name):
     path = f"voice/agent/{name}"
     found, errors = compare_file(path, "FROM a\nRUN  echo hi\n", take_file(name, path, b"from a\nRUN echo \\\n  hi\n"))
     assert (found, errors) == ([], [])
+
+
+# --- names that survive unrelated line shifts -----------------------------------------
+
+def test_a_divergence_keeps_its_name_when_main_gains_lines_elsewhere():
+    live = MAIN.replace("livekit-agents==1.2.6", "livekit-agents==1.2.7")
+    shifted = lambda t: t.replace("WORKDIR /app\n", "WORKDIR /app\n# a note\nENV PIP_NO_CACHE_DIR=1\n\n")
+    before = [(d.pointer, d.kind) for d in divergences(MAIN, live)]
+    after = [(d.pointer, d.kind) for d in divergences(shifted(MAIN), shifted(live))]
+    assert before == after == [("/stages/0/RUN[1]", "changed")]
+
+
+def test_stages_are_named_by_their_name_or_their_index():
+    main = "ARG V=1\nFROM python:3.11 AS build\nRUN make\nFROM debian\nCOPY --from=build /a /a\nCMD [\"a\"]\n"
+    live = main.replace("RUN make", "RUN make all").replace("FROM debian", "FROM debian:12").replace('CMD ["a"]', 'CMD ["b"]')
+    assert [(d.pointer, d.kind) for d in divergences(main, live)] == [
+        ("/stages/build/RUN[0]", "changed"), ("/stages/1/FROM", "changed"), ("/stages/1/CMD", "changed")]

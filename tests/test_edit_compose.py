@@ -453,7 +453,7 @@ def test_two_services_added_live_at_the_end_are_set_apart_as_main_sets_services_
 
 
 def test_a_top_level_block_added_live_is_set_apart_as_live_when_main_cannot_tell():
-    live = TWO_SERVICES + "\nvolumes:\n  data:\n"
+    live = TWO_SERVICES + "\nx-defaults:\n  restart: always\n"
     assert carry(TWO_SERVICES, live) == live
 
 

@@ -53,7 +53,7 @@ def carry(path: str, main: str, live: str, chosen=None) -> str:
 
 
 def left(path: str, result: str, live: str) -> set[tuple[str, object, object]]:
-    """The divergences that remain, by what they say (line pointers move as main changes)."""
+    """The divergences that remain, by what they say (by pointer and kind)."""
     return {(d.kind, d.before, d.after) for d in compared(path, result, live)[1]}
 
 
@@ -299,9 +299,9 @@ DOCKER_LIVE = (INSTANCE / "agent" / "Dockerfile").read_text()
 
 DOCKER_EXAMPLE = {
     # An added ENV with the comment right above it, after main's multi-line RUN.
-    "/L6+1": [(8, [], ["", "# keep the turn-detector model out of the container layer (see RT-2)", "ENV HF_HOME=/cache/hf"])],
+    "/stages/0/ENV/HF_HOME": [(8, [], ["", "# keep the turn-detector model out of the container layer (see RT-2)", "ENV HF_HOME=/cache/hf"])],
     # A changed multi-line RUN: only its changed continuation line differs.
-    "/L11": [(13, ["      livekit-plugins-turn-detector"], ["      livekit-plugins-turn-detector==1.2.6"])],
+    "/stages/0/RUN[1]": [(13, ["      livekit-plugins-turn-detector"], ["      livekit-plugins-turn-detector==1.2.6"])],
 }
 
 
@@ -456,7 +456,7 @@ CADDY_LIVE = (INSTANCE / "caddy" / "Caddyfile").read_text()
 
 def test_the_example_caddyfile_gains_the_added_block_with_its_comment():
     _, found = compared(CADDYFILE, CADDY_MAIN, CADDY_LIVE)
-    assert [(d.kind, d.pointer) for d in found] == [("added", "/L19+1")]
+    assert [(d.kind, d.pointer) for d in found] == [("added", "/+:8081 {")]
     out = carry(CADDYFILE, CADDY_MAIN, CADDY_LIVE)
     assert hunks(CADDY_MAIN, out) == [(19, [], ["", "# container healthcheck target; not exposed outside the host",
                                                 ":8081 {", '\trespond /healthz "ok" 200', "}"])]

@@ -1,7 +1,6 @@
 """compare: every tracked live file against the same file in main, by what kind of file it is."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -91,37 +90,26 @@ def _dotenv(path: str, base: str, live: str) -> list[Divergence]:
 
 def _dockerfile(path: str, base: str, live: str) -> list[Divergence]:
     a, b = dockerfile.parse_dockerfile(base), dockerfile.parse_dockerfile(live)
-    ka, kb = [canonical(i.key) for i in a], [canonical(i.key) for i in b]
+    names_a, names_b = dockerfile.instruction_names(a), dockerfile.instruction_names(b)
     out = []
-    matcher = difflib.SequenceMatcher(a=ka, b=kb, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        olds, news = list(a[i1:i2]), list(b[j1:j2])
-        anchor = a[i1 - 1].line if i1 > 0 else 0
-        added = 0
-        # Pair a removed and an added instruction of the same keyword as one change.
-        for new in news:
-            match = next((o for o in olds if o.keyword == new.keyword), None)
-            if match is not None:
-                olds.remove(match)
-                out.append(_div(path, "changed", f"/L{match.line}", match.text, new.text, new.line))
-            else:
-                added += 1
-                out.append(_div(path, "added", f"/L{anchor}+{added}", None, new.text, new.line))
-        for old in olds:
-            out.append(_div(path, "removed", f"/L{old.line}", old.text, None, old.line))
+    for kind, i, j in dockerfile.paired([canonical(x.key) for x in a], [canonical(x.key) for x in b],
+                                        [x.keyword for x in a], [x.keyword for x in b]):
+        if kind == "changed":
+            out.append(_div(path, kind, names_a[i], a[i].text, b[j].text, b[j].line))
+        elif kind == "added":
+            out.append(_div(path, kind, names_b[j], None, b[j].text, b[j].line))
+        else:
+            out.append(_div(path, kind, names_a[i], a[i].text, None, a[i].line))
     return out
 
 
 def _text(path: str, base: str, live: str) -> list[Divergence]:
     out = []
     base_lines, live_lines = base.splitlines(), live.splitlines()
-    for kind, anchor, live_line, old, new in text.text_hunks(canonical(base), canonical(live)):
+    for kind, ptr, anchor, live_line, old, new in text.text_hunks(canonical(base), canonical(live)):
         # Line numbers are the same in the canonical and the captured text: show the captured lines.
         before = "\n".join(base_lines[n - 1].rstrip() for n in old) if old else None
         after = "\n".join(live_lines[n - 1].rstrip() for n in new) if new else None
-        ptr = f"/L{anchor}+1" if kind == "added" else f"/L{anchor}"
         out.append(_div(path, kind, ptr, before, after, live_line if kind != "removed" else anchor))
     return out
 

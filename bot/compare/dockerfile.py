@@ -6,6 +6,7 @@ CMD/ENTRYPOINT/RUN is compared as a list so that `["a","b"]` and `["a", "b"]` ag
 """
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import re
@@ -97,4 +98,67 @@ def parse_dockerfile(text: str) -> list[Instruction]:
             out.append(Instruction(keyword, heredoc, f"{_canonical(keyword, value)}\n" + "\n".join(body), item["startline"] + 1))
         else:
             out.append(Instruction(keyword, text_one_line, _canonical(keyword, value), item["startline"] + 1))
+    return out
+
+
+# Instructions a stage holds once (a second one overrides the first): named by keyword alone.
+_ONCE = {"FROM", "CMD", "ENTRYPOINT", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "MAINTAINER"}
+# Instructions named by what they declare: `ENV HF_HOME=…` is /ENV/HF_HOME.
+_DECLARING = {"ENV", "ARG", "LABEL"}
+_STAGE_NAME = re.compile(r"\s+AS\s+(\S+)\s*$", re.IGNORECASE)
+_DECLARED = re.compile(r"(?:^|\s)(\"[^\"]*\"|'[^']*'|[^\s=]+)=")
+
+
+def _token(text: str) -> str:
+    return text.replace("~", "~0").replace("/", "~1")
+
+
+def _declared(ins: Instruction) -> str:
+    value = ins.text.split("\n", 1)[0][len(ins.keyword) + 1:]
+    names = [n.strip("\"'") for n in _DECLARED.findall(value)]
+    if not names or (ins.keyword == "ENV" and "=" not in value.split(" ", 1)[0]):
+        names = value.split(" ", 1)[:1]  # `ENV NAME value`, `ARG NAME`
+    return ",".join(names)
+
+
+def instruction_names(instructions: list[Instruction]) -> list[str]:
+    """A pointer per instruction, by stage and instruction, never by line: `/stages/0/FROM`,
+    `/stages/runtime/ENV/HF_HOME`, `/stages/1/RUN[2]` (the third RUN of that stage), and
+    `/global/ARG/VERSION` before the first FROM. A line added elsewhere leaves every name alone;
+    an instruction of the same kind added above in the same stage moves an ordinal only."""
+    names, prefix, seen, stage = [], "/global", {}, -1
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            stage += 1
+            named = _STAGE_NAME.search(ins.text.split("\n", 1)[0])
+            prefix, seen = "/stages/" + _token(named.group(1) if named else str(stage)), {}
+        base = ins.keyword
+        if ins.keyword in _DECLARING and _declared(ins):
+            base += "/" + _token(_declared(ins))
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        plain = ins.keyword in _ONCE or ins.keyword in _DECLARING
+        names.append(f"{prefix}/{base}" if plain and n == 0 else f"{prefix}/{base}[{n}]")
+    return names
+
+
+def paired(keys_a: list[str], keys_b: list[str], words_a: list[str],
+           words_b: list[str]) -> list[tuple[str, int | None, int | None]]:
+    """(kind, index in main, index live) of every instruction that differs, in live's order
+    within each differing run: a removed and an added instruction of the same keyword are one
+    change. Compare and the PR editing pair instructions here, so that they name the same ones."""
+    out: list[tuple[str, int | None, int | None]] = []
+    matcher = difflib.SequenceMatcher(a=keys_a, b=keys_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        olds = list(range(i1, i2))
+        for j in range(j1, j2):
+            i = next((o for o in olds if words_a[o] == words_b[j]), None)
+            if i is not None:
+                olds.remove(i)
+                out.append(("changed", i, j))
+            else:
+                out.append(("added", None, j))
+        out += [("removed", i, None) for i in olds]
     return out

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from bot.compare.dockerfile import Instruction, parse_dockerfile
+from bot.compare.dockerfile import Instruction, instruction_names, parse_dockerfile
 from bot.edit.lines import LineEdit, apply_line_edits, as_compared, without_secrets
 from bot.model import Divergence
 
@@ -128,30 +128,28 @@ def apply_dockerfile(base_text: str, live_text: str, divergences: Iterable[Diver
     wanted = {d.pointer for d in divergences}
     editor = _Editor(base_text, live_text)
     a, b = editor.a, editor.b
+    names_a, names_b = instruction_names(a), instruction_names(b)
     matcher = difflib.SequenceMatcher(a=_keys(base_text, a, main=True), b=_keys(live_text, b, main=False), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        olds = list(a[i1:i2])
-        anchor_line = a[i1 - 1].line if i1 > 0 else 0  # as compare numbers the added ones
+        olds = list(range(i1, i2))
         previous = a[i1 - 1] if i1 > 0 else None
         group: list[Instruction] = []
-        added = 0
-        for new in b[j1:j2]:
-            old = next((o for o in olds if o.keyword == new.keyword), None)
-            if old is not None:
+        for j in range(j1, j2):
+            new = b[j]
+            i = next((o for o in olds if a[o].keyword == new.keyword), None)
+            if i is not None:
                 editor.add(group, previous)
                 group = []
-                olds.remove(old)
-                if f"/L{old.line}" in wanted:
-                    editor.change(old, new)
-                previous = old  # what is added after it live goes after it
-            else:
-                added += 1
-                if f"/L{anchor_line}+{added}" in wanted:
-                    group.append(new)
+                olds.remove(i)
+                if names_a[i] in wanted:
+                    editor.change(a[i], new)
+                previous = a[i]  # what is added after it live goes after it
+            elif names_b[j] in wanted:
+                group.append(new)
         editor.add(group, previous)
-        for old in olds:
-            if f"/L{old.line}" in wanted:
-                editor.remove(old)
+        for i in olds:
+            if names_a[i] in wanted:
+                editor.remove(a[i])
     return apply_line_edits(base_text, editor.edits)

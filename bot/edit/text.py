@@ -12,8 +12,8 @@ def apply_text(base_text: str, live_text: str, divergences: Iterable[Divergence]
     wanted = {d.pointer for d in divergences}
     base_lines, live_lines = base_text.split("\n"), live_text.split("\n")
     edits = []
-    for kind, anchor, _, old, new in text_hunks(as_compared(base_text, "text", main=True), as_compared(live_text, "text", main=False)):
-        pointer = f"/L{anchor}+1" if kind == "added" else f"/L{anchor}"
+    for kind, pointer, anchor, _, old, new in text_hunks(as_compared(base_text, "text", main=True),
+                                                         as_compared(live_text, "text", main=False)):
         if pointer not in wanted:
             continue
         if new:
