@@ -153,3 +153,27 @@ def _generic(kind: str, expected: Any) -> str:
         "minProperties": f"must have at least {expected} entry(ies)", "pattern": f"must match {expected}",
         "const": f"must be {_short(expected)}",
     }.get(kind, f"is not valid here ({kind})")
+
+
+def _type_of(spec: dict[str, Any], schema: dict[str, Any]) -> str:
+    if "$ref" in spec:
+        spec = schema.get("$defs", {}).get(spec["$ref"].rsplit("/", 1)[-1], spec)
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    if "enum" in spec:
+        return " \\| ".join(f"`{v}`" for v in spec["enum"])
+    kinds = spec.get("type") or [t.get("type") for t in spec.get("oneOf", spec.get("anyOf", [])) if t.get("type")]
+    kinds = [kinds] if isinstance(kinds, str) else [k for k in kinds if k]
+    return " or ".join({"object": "mapping", "array": "list"}.get(k, k) for k in dict.fromkeys(kinds)) or "see the schema"
+
+
+def reference_table(name: str = "drift") -> str:
+    """The top-level keys a config may hold, as a Markdown table, from the schema itself: the
+    README shows this table, and a test keeps the two the same."""
+    schema = load_schema(name)
+    required = set(schema.get("required", ()))
+    rows = ["| key | value | what it says |", "| --- | --- | --- |"]
+    for key, spec in schema["properties"].items():
+        what = (spec.get("description") or "").replace("|", "\\|")
+        rows.append(f"| `{key}`{' (required)' if key in required else ''} | {_type_of(spec, schema)} | {what} |")
+    return "\n".join(rows) + "\n"
