@@ -105,7 +105,10 @@ def test_capture_reads_the_tracked_files_on_the_engine_host(voice: ComposeProjec
 
 
 def test_runtime_drift_follows_what_the_operator_applied(compose_project: Callable[..., ComposeProject],
-                                                         busybox_image: str) -> None:
+                                                         busybox_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the host's key the placeholders carry a keyed digest, so a rotated secret is seen
+    # (without one a secret is compared by presence: tests/test_capture_runtime.py).
+    monkeypatch.setenv("DRIFT_REDACTION_KEY", "kept-on-this-host")
     files = voice_files(busybox_image)
     compose = files["docker-compose.yml"].replace(
         "volumes:\n  cache: {}\n",
