@@ -1,4 +1,5 @@
-"""`drift init`: a starter `.drift.yml` from what the repository (and a `dir:` source) holds.
+"""`drift init`: a starter `.drift.yml` from what the repository and the live source hold (a
+`dir:` folder, or a compose project on a Docker engine, local or over SSH).
 
 `starter_config` is pure: the repository's tracked paths, the live files found under the source,
 the compose texts and the base branch in; the YAML text out, with the schema line on top, every
@@ -119,7 +120,11 @@ def write_starter(repo: Path, source: str | None) -> tuple[Path, str]:
         if not folder.is_dir():
             raise DriftError(f"source folder {folder} does not exist or is not a folder; check --source")
         live_files = _walk(folder)
-    elif source and not source.startswith(("docker://", "ssh://")):
+    elif source and source.startswith(("docker://", "ssh://")):
+        from bot.capture.docker import engine_project_files
+
+        live_files = engine_project_files(source)  # the compose project's files, read on its host
+    elif source:
         raise DriftError(f"unknown source {source!r}; use dir:PATH, docker://[?project=NAME] or ssh://user@host[?project=NAME]")
     texts = {}
     for path in repo_files:

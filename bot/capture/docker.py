@@ -233,3 +233,58 @@ def _runtime(project: ComposeProject, root: str, containers: Sequence[Mapping[st
     return service_runtime(project.name, doc, containers, images, working_dir=root,
                            current_image_ids=current, mounted_files=mounted, dockerfiles=dockerfiles,
                            doc_problem=problem)
+
+
+def project_file_candidates(compose_texts: Sequence[str]) -> list[str]:
+    """Files a compose project points at that drift compares (relative to its working dir): each
+    service's Dockerfile (`build:`) and each bind-mounted file of a tracked kind (a Caddyfile)."""
+    from bot.compare.yamlload import YamlError, load_yaml
+
+    out: list[str] = []
+    for text in compose_texts:
+        try:
+            doc = load_yaml(text)
+        except YamlError:
+            continue
+        services = doc.get("services") if isinstance(doc, dict) else None
+        for spec in services.values() if isinstance(services, dict) else ():
+            if not isinstance(spec, dict):
+                continue
+            build = spec.get("build")
+            if isinstance(build, str):
+                build = {"context": build}
+            if isinstance(build, dict) and "://" not in str(build.get("context", ".")):
+                out.append(posixpath.join(str(build.get("context") or "."), str(build.get("dockerfile") or "Dockerfile")))
+            for volume in spec.get("volumes") or ():
+                source = volume.get("source") if isinstance(volume, dict) else str(volume).split(":", 1)[0]
+                if isinstance(source, str) and source.startswith((".", "/")):
+                    out.append(source)
+    return sorted({posixpath.normpath(p) for p in out})
+
+
+def engine_project_files(source: str) -> list[str]:
+    """The files of a live compose project that `drift init` maps: its compose files, the `.env`
+    beside them, and the Dockerfiles and mounted files they name, as paths relative to the
+    project's working directory; only those that exist on the engine's host."""
+    from bot.adapters.docker import Engine
+    from bot.init import tracked_kind
+
+    target = parse_source(source)
+    with Engine.connect(target.url) as engine:
+        project = choose_project(discover_projects(engine.compose_containers()), target.project, engine.endpoint.label)
+        root = posixpath.normpath(project.working_dir) if project.working_dir else ""
+        if not root.startswith("/"):
+            raise SourceError(f"the containers of project {project.name} carry no usable {LABEL_WORKING_DIR} label; "
+                              "recreate them with `docker compose up -d`")
+        containers = engine.inspect_containers(project.container_ids)
+        if not containers:
+            raise SourceError(f"the containers of project {project.name} were removed while being read; run again")
+        image = sorted(containers, key=lambda c: c.get("Name") or "")[0]["Image"]
+        composes = [posixpath.normpath(f) for f in project.config_files if f.startswith("/") and _inside(f, root)]
+        read = engine.read_files(image, [(root, p) for p in composes + [posixpath.join(root, ".env")]], max_bytes=MAX_FILE_BYTES)
+        texts = [read[p].data.decode("utf-8", "replace") for p in composes if read[p].data is not None]
+        named = [posixpath.normpath(posixpath.join(root, p)) for p in project_file_candidates(texts)]
+        named = [p for p in named if _inside(p, root) and tracked_kind(p)]
+        read.update(engine.read_files(image, [(root, p) for p in named], max_bytes=MAX_FILE_BYTES) if named else {})
+    found = [p for p in composes + [posixpath.join(root, ".env")] + named if read.get(p) and read[p].data is not None]
+    return sorted({posixpath.relpath(p, root) for p in found})

@@ -302,3 +302,29 @@ def test_permission_denied_on_the_socket_is_one_line(tmp_path: Path) -> None:
         server.close()
     assert res.returncode == 3, res.stderr
     assert res.stdout.strip().startswith(f"permission denied on {path}") and "docker group" in res.stdout
+
+
+def test_drift_init_maps_a_live_compose_projects_files_to_the_repository(
+        compose_project: Callable[..., ComposeProject], busybox_image: str, tmp_path: Path) -> None:
+    from tests.cli_support import run
+
+    files = voice_files(busybox_image)
+    files["docker-compose.yml"] = files["docker-compose.yml"].replace(
+        "  agent:\n    image: {image}\n".format(image=busybox_image),
+        "  agent:\n    build: {{context: ./agent}}\n    image: {image}\n".format(image=busybox_image))
+    voice = compose_project(files)
+    repo = tmp_path / "repo"
+    for live, repo_path in FILES:
+        (repo / repo_path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / repo_path).write_text(files[live])
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A"], cwd=repo, check=True)
+
+    code, out, err = run("init", "--repo", str(repo), "--source", voice.source)
+    assert code == 0, err
+    config = (repo / ".drift.yml").read_text()
+    for live, repo_path in FILES:  # the compose file, the .env, the build's Dockerfile, the mounted Caddyfile
+        assert f"  {live}: {repo_path}\n" in config.replace('".env"', ".env"), config
+    assert "voice/docker-compose.yml#/services/tts/**" in config
+    assert TOKEN not in config and TOKEN not in out + err
+    assert run("validate", "--repo", str(repo))[0] == 0
