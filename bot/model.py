@@ -101,10 +101,9 @@ class Divergence:
 
     @property
     def fingerprint(self) -> str:
-        """Names the change itself. Line pointers (`/L12`) move when main gains a line above them,
-        so for Dockerfiles and text the content alone says which change this is."""
-        where = "" if self.pointer.startswith("/L") else self.pointer
-        payload = json.dumps([self.file, where, self.kind, self.before, self.after], sort_keys=True, default=str)
+        """Names the change itself: where (a pointer never names a line, so it survives lines
+        added elsewhere) and what."""
+        payload = json.dumps([self.file, self.pointer, self.kind, self.before, self.after], sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
