@@ -219,6 +219,7 @@ def _unplanted() -> str:
     "next line", "tag", "anchor", "block", "single", "flag", "env", "env export", "dockerfile")}))
 def test_generated_values_in_every_spelling_reach_no_channel(values: dict[str, str]) -> None:
     assume(len({v[:8] for v in values.values()}) == len(values))
+    assume(not any(v in _unplanted() for v in values.values()))  # the bot's own words (`memory_gib`) are no leak
     with tempfile.TemporaryDirectory() as tmp:
         said = every_offline_channel(tmp, values)
     report = json.loads(said["diff json"])
