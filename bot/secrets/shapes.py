@@ -6,10 +6,7 @@ Every function here takes a string and returns the spans to hide; nothing is rep
 """
 from __future__ import annotations
 
-import importlib
-import inspect
 import math
-import pkgutil
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -86,30 +83,16 @@ def _random_looking(s: str) -> bool:
 _MAYBE_SHAPE = re.compile(r"[A-Za-z0-9+/_\-.=]{16}|://|PRIVATE KEY|\$(?:2[abxy]?|argon2|apr1|[56])\$|\{SSHA?\}")
 
 
-# detect-secrets' plugins that do not name a token format: an IP address is no secret, a keyword
-# is read here on the parsed structure (by the key or flag that holds the value), and its URL rule
-# stops a password at `@` or `:`, which the rule above does not.
-_LIBRARY_LEFT_OUT = {"IPPublicDetector", "KeywordDetector", "BasicAuthDetector"}
 _DELIMITERS = " \t\n=:\"'"
 
 
 @lru_cache(maxsize=1)
 def _library() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    """The token formats detect-secrets keeps (the `denylist` of its regex plugins): one
-    alternation to look with, and the patterns one by one to find where. Loaded on first need:
-    its import costs about 70 ms, which a file without a long token never pays."""
-    import detect_secrets.plugins as plugins
+    """The token formats detect-secrets keeps (see bot.secrets.library): one alternation to look
+    with, and the patterns one by one to find where. Read on first need only."""
+    from bot.secrets.library import token_rules
 
-    patterns: list[re.Pattern[str]] = []
-    for info in pkgutil.iter_modules(plugins.__path__):
-        module = importlib.import_module(f"{plugins.__name__}.{info.name}")
-        for name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module.__name__ or inspect.isabstract(cls) or name in _LIBRARY_LEFT_OUT:
-                continue
-            denylist = inspect.getattr_static(cls, "denylist", None)
-            if isinstance(denylist, property):
-                denylist = cls().denylist
-            patterns += [p for p in denylist or () if isinstance(p, re.Pattern)]
+    patterns = token_rules()
     flags = {re.IGNORECASE: "i", re.VERBOSE: "x", re.DOTALL: "s", re.MULTILINE: "m"}
     parts = ["(?%s:%s)" % ("".join(c for f, c in flags.items() if p.flags & f) or "-i", p.pattern) for p in patterns]
     return re.compile("|".join(parts)), tuple(patterns)
