@@ -120,7 +120,7 @@ def load_config(repo: Path, path: Path | None = None) -> Config:
             pass
     from bot.kinds import declare, kinds_of
 
-    declare(kinds_of(config.files, config.kinds))  # every stage then reads a tracked file as the same kind
+    declare(kinds_of(config.files, config.kinds), config.kinds)  # every stage then reads a tracked file as the same kind
     return config
 
 

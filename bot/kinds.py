@@ -17,6 +17,7 @@ DECLARED = {"compose": "compose", "env": "dotenv", "dockerfile": "dockerfile", "
 
 # Repo path -> kind, for files whose kind `.drift.yml` gives or their live name tells (see declare).
 _declared: dict[str, str] = {}
+_named: dict[str, str] = {}
 
 
 def kind_by_name(path: str) -> str:
@@ -49,8 +50,17 @@ def kinds_of(files: Iterable[tuple[str, str]], declared: Mapping[str, str] = {})
     return out
 
 
-def declare(kinds: Mapping[str, str]) -> None:
+def declare(kinds: Mapping[str, str], named: Mapping[str, str] = {}) -> None:
     """Make `kinds` (from `kinds_of`) the kinds of this run's tracked files; the CLI calls it
-    once the config is loaded, so every stage (compare, edit, secrets, checks) reads a file alike."""
+    once the config is loaded, so every stage (compare, edit, secrets, checks) reads a file alike.
+    `named` keeps `kind:` as `.drift.yml` says it (a `caddyfile` is compared as text, but its
+    secrets are looked for as a Caddyfile's)."""
     _declared.clear()
     _declared.update(kinds)
+    _named.clear()
+    _named.update(named)
+
+
+def declared_as(repo_path: str) -> str | None:
+    """`kind:` of the file as `.drift.yml` names it, if it names one."""
+    return _named.get(repo_path)

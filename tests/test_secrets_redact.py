@@ -377,3 +377,17 @@ def test_the_shapes_are_known(value):
                                    "<redacted hmac:0123abcd>", "", "http://127.0.0.1:8000/health"])
 def test_ordinary_values_pass(value):
     assert not secret_spans(value)
+
+
+def test_a_file_declared_a_caddyfile_is_read_as_one_for_its_secrets():
+    from bot.kinds import declare
+    from bot.secrets import redaction_kind
+
+    try:
+        declare({"voice/proxy.conf": "text"}, {"voice/proxy.conf": "caddyfile"})
+        assert redaction_kind("voice/proxy.conf") == "caddyfile"
+        text = "\tbasic_auth {\n\t\tops s3cr3t-hash-of-ops\n\t}\n"
+        assert "s3cr3t-hash-of-ops" not in redact(text, redaction_kind("voice/proxy.conf")).text
+    finally:
+        declare({})
+    assert redaction_kind("voice/proxy.conf") == "text"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.kinds import file_kind
+from bot.kinds import declared_as, file_kind
 from bot.secrets import lines, yaml_nodes
 from bot.secrets.names import holds_secret, is_reference, is_secret_name, name_strength
 from bot.secrets.placeholders import LEGACY, PLACEHOLDER_RE, PLAIN, Redaction, Redactor, canonical, has_placeholder
@@ -29,7 +29,7 @@ __all__ = ["PLACEHOLDER_RE", "PLAIN", "Redaction", "Redactor", "canonical", "has
 def redaction_kind(path: str) -> str:
     """How a file is read for its secrets: compose, dotenv, dockerfile, caddyfile or text."""
     kind = file_kind(path)
-    if kind == "text" and path.rsplit("/", 1)[-1].lower().startswith("caddyfile"):
+    if declared_as(path) == "caddyfile" or (kind == "text" and path.rsplit("/", 1)[-1].lower().startswith("caddyfile")):
         return "caddyfile"
     return kind
 
