@@ -19,10 +19,10 @@ from functools import lru_cache
 from bot.kinds import declared_as, file_kind
 from bot.secrets import lines, yaml_nodes
 from bot.secrets.names import holds_secret, is_reference, is_secret_name, name_strength
-from bot.secrets.placeholders import LEGACY, PLACEHOLDER_RE, PLAIN, Redaction, Redactor, canonical, has_placeholder
+from bot.secrets.placeholders import LEGACY, PLACEHOLDER_RE, PLAIN, Redaction, Redactor, canonical
 from bot.secrets.shapes import secret_spans
 
-__all__ = ["PLACEHOLDER_RE", "PLAIN", "Redaction", "Redactor", "canonical", "has_placeholder", "holds_secret",
+__all__ = ["PLACEHOLDER_RE", "PLAIN", "Redaction", "Redactor", "canonical", "holds_secret",
            "is_reference", "is_secret_name", "name_strength", "redact", "redaction_kind", "secret_spans"]
 
 

@@ -53,10 +53,6 @@ class Redaction:
     count: int  # how many secret values were replaced
 
 
-def has_placeholder(value: object) -> bool:
-    return isinstance(value, str) and bool(PLACEHOLDER_RE.search(value))
-
-
 def canonical(text: str) -> str:
     """Every placeholder spelt alike: two redactions compare equal (a rotated secret is no divergence)."""
     return PLACEHOLDER_RE.sub(PLAIN, text)
