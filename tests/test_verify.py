@@ -16,20 +16,18 @@ import pytest
 from bot.adapters.http import HttpAnswer, send
 from bot.errors import ConfigError
 from bot.verify import (
-    NotWav,
     ProbeResult,
     all_passed,
-    display_url,
     evaluate,
     exit_code,
     parse_probe,
     parse_probes,
     probe_findings,
-    quote_start,
-    read_wav,
     render_probes,
     run_probes,
 )
+from bot.verify.display import display_url, quote_start
+from bot.verify.wav import NotWav, read_wav
 from tests.audio import require_tools, speak
 from tests.audio.server import AnswerServer, Reply, Request
 
