@@ -10,17 +10,10 @@ from hypothesis import strategies as st
 
 from bot.capture.docker import EngineSource, choose_project, discover_projects, parse_source
 from bot.secrets import Redactor
-from bot.capture.runtime import (
-    UNRESOLVED,
-    differing_fields,
-    effective_pair,
-    image_ref,
-    interpolate,
-    merge_compose,
-    parse_timestamp,
-    project_model,
-    service_runtime,
-)
+from bot.capture.compose_project import UNRESOLVED, interpolate, merge_compose, project_model
+from bot.capture.container_config import image_ref
+from bot.capture.effective import differing_fields, effective_pair
+from bot.capture.runtime import parse_timestamp, service_runtime
 from bot.errors import SourceError
 
 ROOT = "/srv/voice"

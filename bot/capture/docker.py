@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.capture.files import MAX_FILE_BYTES, take_file
+from bot.capture.compose_project import project_model
+from bot.capture.container_config import image_ref
 from bot.capture.runtime import (
     LABEL_CONFIG_FILES,
     LABEL_ONEOFF,
     LABEL_PROJECT,
     LABEL_WORKING_DIR,
-    image_ref,
     parse_timestamp,
-    project_model,
     service_runtime,
 )
 from bot.errors import SourceError
