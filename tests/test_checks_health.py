@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.checks import CheckContext, Side, finding_id
-from bot.checks.health import health, parse_caddyfile
+from bot.checks.caddyfile import parse_caddyfile
+from bot.checks.health import health
 from bot.config import parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
