@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.docker import ArchiveRefused, _first_file
+from bot.adapters.docker.host_files import ArchiveRefused, _first_file
 from bot.config import ChildRule
 from bot.errors import ConfigError
 from bot.globs import rule_matches

@@ -142,7 +142,7 @@ def test_a_listener_that_resets_the_connection_is_no_ssh_server_either() -> None
     """Closed or reset before any banner: which one the client sees depends on timing."""
     import paramiko
 
-    from bot.adapters.docker import _ssh_error
+    from bot.adapters.docker.connection import _ssh_error
 
     try:
         try:
