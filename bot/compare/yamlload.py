@@ -6,8 +6,11 @@ true and `2026-04-24` is a date. Compose (Go, yaml.v3) reads all three as string
 """
 from __future__ import annotations
 
+import gc
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -20,11 +23,14 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self._checked: set[int] = set()
         self.resets = False  # a `!reset` was read: its keys are dropped once the document is built
+        # A text without both `&` and `*` holds no alias (an alias names an anchor): nothing to count.
+        self._aliases_possible = not isinstance(stream, str) or ("*" in stream and "&" in stream)
 
     def get_single_node(self) -> Any:
-        node = super().get_single_node()
-        if node is not None:
-            _refuse_excessive_aliasing(node)
+        with collector_paused():
+            node = super().get_single_node()
+            if node is not None and self._aliases_possible:
+                _refuse_excessive_aliasing(node)
         return node
 
     def flatten_mapping(self, node: Any) -> None:
@@ -215,8 +221,30 @@ class YamlError(ValueError):
         super().__init__(where + message)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic collector held off while a document's nodes or values are built.
+
+    Building a large document makes hundreds of thousands of objects, none of them in a cycle;
+    each pass of the collector meanwhile walks every object alive, the other file's included,
+    and doubles the cost of a parse. What was built then joins the oldest generation at once
+    (freeze, unfreeze), rather than being walked again by each younger collection on its way
+    there; it is still collected as any old object is. Nested pauses end with the outermost."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()
+
+
 # Texts already composed (by the secret reader, which composes every compose file it redacts),
 # with their root node: the comparison then constructs from the node instead of parsing again.
+# A node is taken out when it is constructed: construction folds merge keys into the nodes.
 _COMPOSED: dict[str, Any] = {}
 _KEEP = 16
 
@@ -238,14 +266,15 @@ def remember(text: str, node: Any) -> None:
 
 def load_yaml(text: str) -> Any:
     try:
-        node = _COMPOSED.get(text)
+        node = _COMPOSED.pop(text, None)
         loader = Yaml12Loader("" if node is not None else text)
         try:
             if node is None:
                 node = loader.get_single_node()
             if node is None:
                 return None
-            document = loader.construct_document(node)
+            with collector_paused():
+                document = construct(loader, node)
             return _drop_resets(document) if loader.resets else document
         finally:
             loader.dispose()
@@ -259,3 +288,119 @@ def load_yaml(text: str) -> Any:
         raise YamlError(str(exc).splitlines()[0]) from None
     except RecursionError:
         raise YamlError("the document is nested too deeply to be read") from None
+
+
+# --- construction -----------------------------------------------------------------------
+
+_STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+
+
+# The merge keys are folded as the installed PyYAML folds them (6.0.3 on: in order, a key string
+# object taken once); with an older PyYAML a document with merge keys is left to PyYAML.
+_FOLDS_LIKE_PYYAML = "merge_key_ids" in yaml.constructor.SafeConstructor.flatten_mapping.__code__.co_varnames
+
+
+class _Unusual(Exception):
+    """A node the plain construction leaves to PyYAML's: another tag, a cycle, anything it would refuse."""
+
+
+def construct(loader: Any, root: Any) -> Any:
+    """The document of `root`, as `loader.construct_document` builds it.
+
+    A compose file holds maps, lists, strings, numbers, booleans and nulls: those are built here
+    in one pass, several times faster than PyYAML's general machinery, which is still what builds
+    (or refuses) any document holding something else. Nothing is changed in the nodes until
+    PyYAML's construction runs, so it starts from the nodes as composed.
+    """
+    try:
+        return _Plain(loader).build(root)
+    except (_Unusual, RecursionError, yaml.YAMLError):
+        return loader.construct_document(root)
+
+
+class _Plain:
+    def __init__(self, loader: Any):
+        self.loader = loader
+        self.built: dict[int, Any] = {}  # id(node) -> its list or map: an alias is the same object
+        self.building: set[int] = set()
+
+    def scalar(self, node: Any) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _INT_TAG:
+            return _int_like_go(self.loader, node)
+        if tag == _FLOAT_TAG:
+            return _float_like_go(self.loader, node)
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            value = self.loader.bool_values.get(node.value.lower())
+            if value is None:
+                raise _Unusual
+            return value
+        raise _Unusual
+
+    def build(self, node: Any) -> Any:
+        cls = node.__class__
+        if cls is _ScalarNode:
+            return self.scalar(node)
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.building:
+            raise _Unusual  # an alias inside its own anchor: PyYAML builds (or refuses) the cycle
+        self.building.add(key)
+        out: Any
+        if cls is _MappingNode and node.tag == _MAP:
+            out = {}
+            for key_node, value_node in self.pairs(node):
+                if value_node.__class__ is _ScalarNode and value_node.tag == _STR:
+                    out[self.scalar(key_node)] = value_node.value
+                else:
+                    out[self.scalar(key_node)] = self.build(value_node)
+        elif cls is _SequenceNode and node.tag == _SEQ:
+            out = [n.value if n.__class__ is _ScalarNode and n.tag == _STR else self.build(n) for n in node.value]
+        else:
+            raise _Unusual
+        self.building.discard(key)
+        self.built[key] = out
+        return out
+
+    def pairs(self, node: Any) -> list[tuple[Any, Any]]:
+        """The mapping's pairs as PyYAML's flatten_mapping leaves them (merged pairs first), without
+        changing the node; a key given twice is left to PyYAML, which refuses it where it should."""
+        pairs = node.value
+        names = {k.value for k, _ in pairs if k.__class__ is _ScalarNode}
+        if len(names) != len(pairs):
+            raise _Unusual  # a key twice, or a key that is not a scalar
+        if "<<" not in names:
+            return pairs  # a `!!merge` key elsewhere has a tag `scalar` refuses
+        if not _FOLDS_LIKE_PYYAML:
+            raise _Unusual
+        merged: list[tuple[Any, Any]] = []
+        taken: set[int] = set()  # PyYAML keeps the first merged pair of a key string object
+
+        def merge(source_pairs: list[tuple[Any, Any]]) -> None:
+            for pair in source_pairs:
+                if id(pair[0].value) not in taken:
+                    taken.add(id(pair[0].value))
+                    merged.append(pair)
+
+        own = []
+        for key_node, value_node in pairs:
+            if key_node.tag != _MERGE:
+                own.append((key_node, value_node))
+            elif value_node.__class__ is _MappingNode:
+                merge(self.pairs(value_node))
+            elif value_node.__class__ is _SequenceNode:
+                for source in value_node.value:
+                    if source.__class__ is not _MappingNode:
+                        raise _Unusual
+                    merge(self.pairs(source))
+            else:
+                raise _Unusual
+        return merged + own

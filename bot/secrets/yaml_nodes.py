@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -64,47 +65,83 @@ def redact_yaml(text: str, redactor: Redactor) -> Redaction | None:
 
 def _judge(root: Any, found: dict[int, tuple[Any, list[Span]]]) -> None:
     """Walk every node once (iteratively: a deep file is no recursion limit) and note the spans
-    of every scalar's value to hide."""
+    of every scalar's value to hide. A scalar is judged where it stands, once per place: an
+    alias of it may stand under another name."""
+    scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
+    if isinstance(root, scalar_node):
+        _scalar(root, None, [], found)
+        return
     seen: set[int] = set()
-    stack: list[tuple[Any, str | None]] = [(root, None)]
+    stack = [root]
     while stack:
-        node, name = stack.pop()
-        if isinstance(node, yaml.ScalarNode):
-            _scalar(node, name, [], found)
-            continue
+        node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, mapping_node):
             for key, value in node.value:
-                key_name = key.value if isinstance(key, yaml.ScalarNode) else None
-                if isinstance(key, yaml.ScalarNode):
-                    if len(key.value) >= 16:
-                        _add(found, key, shape_spans(key.value))
+                if isinstance(key, scalar_node):
+                    name = key.value
+                    if len(name) >= 16:
+                        _add(found, key, list(_key_spans(name)))
                 else:
-                    stack.append((key, None))
-                stack.append((value, key_name))
-        elif isinstance(node, yaml.SequenceNode):
-            items = [n for n in node.value if isinstance(n, yaml.ScalarNode)]
-            flagged = word_list_spans([n.value for n in items])
+                    name = None
+                    stack.append(key)
+                if not isinstance(value, scalar_node):
+                    stack.append(value)
+                elif value.value and (name is not None or len(value.value) >= 8):
+                    judged = _value_spans(name, value.value)
+                    if judged is not None and (judged[0] or judged[1]):
+                        _scalar(value, name, [], found)
+        else:
+            items = [n for n in node.value if isinstance(n, scalar_node)]
+            flagged = _list_spans(tuple(n.value for n in items))
             for i, item in enumerate(items):
-                _scalar(item, None, flagged.get(i, []), found)
-            stack += [(n, None) for n in node.value if not isinstance(n, yaml.ScalarNode)]
+                _scalar(item, None, list(flagged.get(i, ())), found)
+            stack += [n for n in node.value if not isinstance(n, scalar_node)]
 
 
 def _scalar(node: Any, name: str | None, extra: list[Span], found: dict[int, tuple[Any, list[Span]]]) -> None:
     value = node.value
-    if not value or (name is None and not extra and len(value) < 8) or PLACEHOLDER_RE.fullmatch(value):
+    if not value or (name is None and not extra and len(value) < 8):
         return  # too short to be a secret by its shape, and no name says it is one
-    if whole_value_secret(name, value):
-        _add(found, node, [(0, len(value))])
+    judged = _value_spans(name, value)
+    if judged is None:
         return
-    spans = list(extra)
+    whole, spans = judged
+    if whole:
+        _add(found, node, [(0, len(value))])
+    elif extra or spans:
+        _add(found, node, [*extra, *spans])
+
+
+# Kept for many values: a setting repeats in every service, and main's file and the live one are
+# mostly the same text, so most values and commands are judged once per run instead of four times.
+@lru_cache(maxsize=65536)
+def _value_spans(name: str | None, value: str) -> tuple[bool, tuple[Span, ...]] | None:
+    """(whether the whole value is secret, else the spans to hide in it) for a value held by
+    `name`; None for a placeholder already."""
+    if PLACEHOLDER_RE.fullmatch(value):
+        return None
+    if whole_value_secret(name, value):
+        return True, ()
+    spans = []
     m = _ASSIGNMENT.fullmatch(value) if name is None else None
     if m is not None and whole_value_secret(m.group("name"), m.group("value")):
         spans.append(m.span("value"))  # `- API_TOKEN=…` in an environment list
     spans += secret_spans(value)
-    _add(found, node, spans)
+    return False, tuple(spans)
+
+
+@lru_cache(maxsize=16384)
+def _list_spans(items: tuple[str, ...]) -> dict[int, tuple[Span, ...]]:
+    """Per item of a list of words, the spans that follow a secret flag (a command's `--token X`)."""
+    return {i: tuple(spans) for i, spans in word_list_spans(list(items)).items()}
+
+
+@lru_cache(maxsize=4096)
+def _key_spans(key: str) -> tuple[Span, ...]:
+    return tuple(shape_spans(key))
 
 
 def _add(found: dict[int, tuple[Any, list[Span]]], node: Any, spans: list[Span]) -> None:
