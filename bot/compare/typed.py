@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.compare.compose_schema import TREE
+from bot.compare.compose_spellings import byte_size, command_words, duration, kv_map
 
 # The spellings compose's loader casts to a typed boolean, in any case (`"1"` and `"t"` it refuses).
 _BOOLS = {"true": True, "yes": True, "y": True, "on": True, "false": False, "no": False, "n": False, "off": False}
@@ -37,33 +38,25 @@ def _scalars(convert: Callable[[Any], Any]) -> Callable[[Any, str], Any]:
     return lambda value, key: value if isinstance(value, (dict, list)) else convert(value)
 
 
-def _converters() -> dict[str, Callable[[Any, str], Any]]:
-    # Late import: compose.py imports this module, and the spellings live there.
-    from bot.compare import compose
-
-    def to_map(value: Any, key: str) -> Any:
-        # An entry without a value: unset in an environment, empty elsewhere (labels, options).
-        return compose._kv_map(value, none_as=None if key in ("environment", "args") else "") if isinstance(value, list) else value
-
-    return {
-        "bool": _scalars(_bool),
-        "int": _scalars(_int),
-        "number": _scalars(_number),
-        "duration": _scalars(compose._duration),
-        "bytes": _scalars(compose._bytes),
-        "map": to_map,
-        "list": lambda value, key: [value] if isinstance(value, str) else value,
-        "command": lambda value, key: compose._words(value) if isinstance(value, (str, list)) else value,
-    }
+def _to_map(value: Any, key: str) -> Any:
+    # An entry without a value: unset in an environment, empty elsewhere (labels, options).
+    return kv_map(value, none_as=None if key in ("environment", "args") else "") if isinstance(value, list) else value
 
 
-_CONVERT: dict[str, Callable[[Any, str], Any]] = {}
+_CONVERT: dict[str, Callable[[Any, str], Any]] = {
+    "bool": _scalars(_bool),
+    "int": _scalars(_int),
+    "number": _scalars(_number),
+    "duration": _scalars(duration),
+    "bytes": _scalars(byte_size),
+    "map": _to_map,
+    "list": lambda value, key: [value] if isinstance(value, str) else value,
+    "command": lambda value, key: command_words(value) if isinstance(value, (str, list)) else value,
+}
 
 
 def coerce(value: Any, node: dict[str, Any] = TREE, key: str = "") -> Any:
     """`value` with every typed field below `node` converted; the input is never mutated."""
-    if not _CONVERT:
-        _CONVERT.update(_converters())
     kind = node.get("kind")
     if kind is not None and value is not None:
         value = _CONVERT[kind](value, key)
