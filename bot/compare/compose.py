@@ -51,20 +51,22 @@ def parsed(text: str, name: str = "compose file") -> tuple[dict[str, Any], dict[
     Callers must not mutate what they get: the same objects are handed to every caller.
     """
     raw = load_compose(text, name)
-    return raw, normalize(raw)
+    return raw, normalize(raw, shared=True)
 
 
 # Top-level entries' flags compose prints only when true.
 _ENTRY_FLAGS = ("external", "internal", "attachable")
 
 
-def normalize(doc: dict[str, Any]) -> dict[str, Any]:
+def normalize(doc: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
     """The whole file in compose's canonical spelling (idempotent: normalize(normalize(d)) == normalize(d)).
 
-    Raises ComposeParseError for what compose would refuse, naming the place.
+    Raises ComposeParseError for what compose would refuse, naming the place. `shared`: a
+    service already normalised this run (main's and the live file share most) is handed out
+    again, the same object, for callers that only read what they get.
     """
     try:
-        return _normalize(coerce(doc))
+        return _normalize(coerce(doc), shared)
     except ComposeParseError:
         raise
     except RecursionError:
@@ -75,13 +77,31 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
         raise ComposeParseError(f"a value compose would not read ({type(exc).__name__})") from None
 
 
-def _normalize(doc: dict[str, Any]) -> dict[str, Any]:
+# Services normalised with `shared`, by place and content (repr tells 1, "1", 1.0 and True apart).
+_SERVICES: dict[tuple[str, str], Any] = {}
+_KEEP_SERVICES = 4096
+
+
+def _service(svc: Any, where: str, shared: bool) -> Any:
+    if not shared or not isinstance(svc, dict):
+        return normalize_service(svc, where)
+    key = (where, repr(svc))
+    done = _SERVICES.get(key)
+    if done is None:
+        done = normalize_service(svc, where)
+        if len(_SERVICES) >= _KEEP_SERVICES:
+            _SERVICES.clear()
+        _SERVICES[key] = done
+    return done
+
+
+def _normalize(doc: dict[str, Any], shared: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if key in ("version", "x-drift"):
             continue  # `version` is obsolete and ignored by compose; x-drift is ours
         if key == "services" and isinstance(value, dict):
-            out[key] = {str(name): normalize_service(svc, f"services.{name}") for name, svc in value.items()}
+            out[key] = {str(name): _service(svc, f"services.{name}", shared) for name, svc in value.items()}
         elif (key,) in NAMED and isinstance(value, dict):
             entries = {str(name): prune(without_false(spec, _ENTRY_FLAGS), keep_none=False) if isinstance(spec, dict) else {}
                        for name, spec in value.items()}

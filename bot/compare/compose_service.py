@@ -320,13 +320,14 @@ def prune(value: Any, *, keep_none: bool) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            v = prune(v, keep_none=(k in ("environment", "args")))
-            if v is None and not keep_none:
-                continue
-            if isinstance(v, (dict, list)) and not v:
+            if isinstance(v, (dict, list)):
+                v = prune(v, keep_none=(k in ("environment", "args")))
+                if not v:
+                    continue
+            elif v is None and not keep_none:
                 continue
             out[k] = v
         return out
     if isinstance(value, list):
-        return [prune(v, keep_none=True) for v in value]
+        return [prune(v, keep_none=True) if isinstance(v, (dict, list)) else v for v in value]
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
+from functools import lru_cache
 from typing import Any
 
 
@@ -91,6 +92,15 @@ def _trim(x: float) -> str:
 
 
 def duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return _duration_text(value)
+    ns = parse_duration(value)
+    return value if ns is None else format_duration(ns)
+
+
+@lru_cache(maxsize=1024)
+def _duration_text(value: str) -> str:
+    # A few spellings (`30s`, `5s`) stand in every service's healthcheck, twice on the way.
     ns = parse_duration(value)
     return value if ns is None else format_duration(ns)
 
