@@ -124,17 +124,17 @@ def main() -> None:
         _, report = _report(inputs)
         divergences = len(report.divergences)
 
-        from bot.compare.compose import parsed
-        from bot.compare.yamlload import _COMPOSED
-        from bot.compare.yamllines import _prepared
-        from bot.secrets import _redact_compose
+        from bot.compare import compose, compose_spellings, yamlload, yamllines
+        from bot.secrets import _redact_compose, yaml_nodes
 
         def diff() -> None:
-            # Each run starts cold, as a `drift diff` process does: nothing parsed before.
-            parsed.cache_clear()
-            _prepared.cache_clear()
-            _redact_compose.cache_clear()
-            _COMPOSED.clear()
+            # Each run starts cold, as a `drift diff` process does: nothing parsed or judged before.
+            for cached in (compose.parsed, yamllines._prepared, yamllines._occurs, _redact_compose,
+                           yaml_nodes._value_spans, yaml_nodes._list_spans, yaml_nodes._key_spans,
+                           compose_spellings._duration_text):
+                cached.cache_clear()
+            yamlload._COMPOSED.clear()
+            compose._SERVICES.clear()
             render_report(_report(inputs)[1], "json")
 
         texts = [(repo / "stack" / "docker-compose.yml").read_text(), (live / "docker-compose.yml").read_text()]

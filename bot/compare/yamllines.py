@@ -28,7 +28,10 @@ def _find_key(text: str, token: str, indent: int, pos: int, end: int) -> int | N
     """Offset of the line where `token` is a key at exactly `indent` spaces, between `pos` and `end`."""
     best = None
     pad = "\n" + " " * indent
-    for spelling in (token, f"- {token}", f'"{token}"', f"'{token}'", f'- "{token}"'):
+    for prefix, spelling in (("", token), ("- ", f"- {token}"), ('"', f'"{token}"'), ("'", f"'{token}'"),
+                             ('- "', f'- "{token}"')):
+        if prefix and not _occurs(text, pad + prefix):
+            continue  # a spelling the file never uses at this depth: no scan of the block for it
         needle = pad + spelling
         # Other spellings only matter before the best match so far: bound the scan there.
         limit = end if best is None else best
@@ -43,13 +46,16 @@ def _find_key(text: str, token: str, indent: int, pos: int, end: int) -> int | N
     return None if best is None else best + 1
 
 
+@lru_cache(maxsize=64)
+def _occurs(text: str, needle: str) -> bool:
+    return needle in text
+
+
 @lru_cache(maxsize=4)
-def _prepared(text: str) -> tuple[str, list[int], list[int]]:
-    """The text behind a newline (so every key line follows one), where its top-level lines are,
-    and where every newline is (a line number is then a bisection, not a count)."""
+def _prepared(text: str) -> tuple[str, list[int]]:
+    """The text behind a newline (so every key line follows one) and where its top-level lines are."""
     text = "\n" + text
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    return text, [m.start() for m in re.finditer(r"\n(?=[^ \t\n#])", text)], newlines
+    return text, [m.start() for m in re.finditer(r"\n(?=[^ \t\n#])", text)]
 
 
 @lru_cache(maxsize=32)
@@ -75,7 +81,7 @@ def locate_line(text: str, path: tuple[str, ...]) -> int | None:
     its parent's block, so a 20,000-line file costs a few short scans per divergence. Flow style
     and anchors are not followed; the nearest enclosing key that was found is returned instead.
     """
-    text, top_level, newlines = _prepared(text)
+    text, top_level = _prepared(text)
     pos, found, parent_indent = 0, None, -1
     for token in path:
         indent = 0 if found is None else _child_indent(text, pos)
@@ -84,6 +90,6 @@ def locate_line(text: str, path: tuple[str, ...]) -> int | None:
         at = _find_key(text, token, indent, pos, _block_end(text, top_level, pos, parent_indent))
         if at is None:
             return found
-        found = bisect.bisect_left(newlines, at)
+        found = text.count("\n", 0, at)  # the newlines before the key's line: its number
         parent_indent, pos = indent, at
     return found
