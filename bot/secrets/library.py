@@ -59,6 +59,12 @@ def installed_version() -> str | None:
 
 def token_rules() -> list[re.Pattern[str]]:
     """The library's token rules, compiled; from the cache when this version's are kept there."""
+    return [re.compile(p, f) for p, f in token_rule_texts()]
+
+
+def token_rule_texts() -> list[tuple[str, int]]:
+    """(pattern, flags) of the library's token rules, uncompiled: one alternation of them all is
+    compiled first, and each alone only for a value that alternation finds something in."""
     from bot.adapters.etags import cache_dir
 
     version = installed_version()
@@ -77,4 +83,4 @@ def token_rules() -> list[re.Pattern[str]]:
                 path.write_text(json.dumps(rules))
             except OSError:
                 pass  # a read-only home costs the import next time, nothing more
-    return [re.compile(p, f & ~re.UNICODE) for p, f in rules]
+    return [(p, f & ~re.UNICODE) for p, f in rules]

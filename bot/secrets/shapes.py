@@ -90,12 +90,27 @@ _DELIMITERS = " \t\n=:\"'"
 def _library() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
     """The token formats detect-secrets keeps (see bot.secrets.library): one alternation to look
     with, and the patterns one by one to find where. Read on first need only."""
-    from bot.secrets.library import token_rules
+    return _library_look(), _library_rules()
 
-    patterns = token_rules()
+
+@lru_cache(maxsize=1)
+def _library_texts() -> tuple[tuple[str, int], ...]:
+    from bot.secrets.library import token_rule_texts
+
+    return tuple(token_rule_texts())
+
+
+@lru_cache(maxsize=1)
+def _library_look() -> re.Pattern[str]:
     flags = {re.IGNORECASE: "i", re.VERBOSE: "x", re.DOTALL: "s", re.MULTILINE: "m"}
-    parts = ["(?%s:%s)" % ("".join(c for f, c in flags.items() if p.flags & f) or "-i", p.pattern) for p in patterns]
-    return re.compile("|".join(parts)), tuple(patterns)
+    parts = ["(?%s:%s)" % ("".join(c for f, c in flags.items() if fl & f) or "-i", p) for p, fl in _library_texts()]
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _library_rules() -> tuple[re.Pattern[str], ...]:
+    # Compiled only for a value the alternation finds something in: most runs never need them.
+    return tuple(re.compile(p, fl) for p, fl in _library_texts())
 
 
 # What a string needs before detect-secrets' rules are worth trying: each of its token formats
@@ -107,11 +122,10 @@ LIBRARY_PROBE = re.compile(r"[A-Za-z0-9_\-+=]{20}|BEGIN|PuTTY|AccountKey|_authTo
 def _library_spans(value: str) -> list[Span]:
     if not LIBRARY_PROBE.search(value):
         return []
-    combined, patterns = _library()
-    if not combined.search(value):
+    if not _library_look().search(value):
         return []
     out: list[Span] = []
-    for pattern in patterns:
+    for pattern in _library_rules():
         for m in pattern.finditer(value):
             s, e = m.span()
             while s < e and value[s] in _DELIMITERS:  # some rules take the delimiters with the token
