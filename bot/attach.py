@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from bot.secrets import redact as redact_secrets
 from bot.secrets import redaction_kind
 from bot.errors import DriftError
-from bot.sections import read_section
+from bot.github.markers import SLOT, read_section, slot_marker
 
 BRANCH = "drift-attachments"
 MAX_BYTES = 10 * 1024 * 1024
 SLOTS = ("session-memory", "transcript")
-_SLOT = re.compile(r"(<!-- drift-bot:slot (?P<slot>[\w-]+) -->)(?P<content>.*?)(<!-- drift-bot:slot-end -->)", re.S)
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def prepare(name: str, data: bytes, slot: str, *, redact: bool) -> Prepared:
 def link_in_slot(body: str, slot: str, label: str, url: str) -> str:
     """The MEGA body with the slot's placeholder replaced by the link (or the link added after
     what humans put there); everything else is left as it was."""
-    if read_section(body, "attachments") is None or f"<!-- drift-bot:slot {slot} -->" not in body:
+    if read_section(body, "attachments") is None or slot_marker(slot) not in body:
         raise DriftError(f"the MEGA has no `{slot}` slot; run `drift tracker` first so that it has its attachments section")
     link = f"[{label}]({url})"
 
@@ -63,4 +62,4 @@ def link_in_slot(body: str, slot: str, label: str, url: str) -> str:
         new = link if placeholder or not content.strip() else f"{content.rstrip()} · {link}"
         return f"{m.group(1)}{new}{m.group(4)}"
 
-    return _SLOT.sub(fill, body)
+    return SLOT.sub(fill, body)

@@ -270,22 +270,20 @@ def diff(**kwargs: Any) -> int:
     return EXIT_DRIFT if report.divergences else EXIT_OK
 
 
-def _github_run(inputs: Inputs):
-    """Config, snapshot and the observed GitHub state, when a token is there; else (config, report, None)."""
-    from bot.reconcile import github_access, observe
+def _link(config: Any, repo: Path):
+    """The adapters a GitHub-aware run writes through; None without a token."""
+    from bot.github.access import github_access
+    from bot.github.observe import connect
 
-    config, snapshot = _config_and_snapshot(inputs)
     access = github_access(config)
-    if access is None:
-        return config, _local_report(inputs, config, snapshot), None
-    return config, None, observe(config, inputs.repo, snapshot, access, instance=inputs.instance)
+    return None if access is None else connect(config, repo, access)
 
 
 @main.command()
 @_inputs
 @_guard
 def plan(**kwargs: Any) -> int:
-    """Show what apply would do on GitHub; changes nothing. Exit 0: nothing to do, 2: changes.
+    """Show every write apply would make on GitHub; changes nothing. Exit 0: nothing to do, 2: changes.
 
     \b
     Example:
@@ -296,13 +294,17 @@ def plan(**kwargs: Any) -> int:
 
 
 def _plan(inputs: Inputs, only: frozenset[str] | None):
-    from bot.plan import offline_plan
-    from bot.reconcile import plan_run, title_from_template
+    from bot.github.access import team_templates, title_from_template
+    from bot.github.cycle import Ask, plan_once
+    from bot.github.plan import offline_plan
 
-    config, report, run = _github_run(inputs)
-    if run is None:
-        return offline_plan(report, config, title_from_template(None)), report
-    return plan_run(run, only=only), run.report
+    config, snapshot = _config_and_snapshot(inputs)
+    link = _link(config, inputs.repo)
+    if link is None:
+        report = _local_report(inputs, config, snapshot)
+        return offline_plan(report, config, title_from_template(team_templates(config))), report
+    world, _, the_plan = plan_once(config, inputs.repo, snapshot, link, Ask(only=only), inputs.instance)
+    return the_plan, world.report
 
 
 def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
@@ -311,10 +313,12 @@ def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
     click.echo(render_plan(the_plan, fmt, color=_color(fmt)), nl=False)
     for error in report.errors:
         _fail(error.message)
+    for line in the_plan.unread:
+        _fail(f"tracker: {line}")
     blocked = [op for op in the_plan.operations if op.op == "blocked"]
     for op in blocked:
         _fail(f"{op.target}: {op.reason}")
-    if report.errors or blocked:
+    if report.errors or blocked or the_plan.unread:
         return EXIT_ERROR
     return EXIT_DRIFT if the_plan.has_changes else EXIT_OK
 
@@ -325,7 +329,7 @@ def _finish_plan(the_plan: Any, report: Any, fmt: str) -> int:
 @click.option("--only", "only", multiple=True, metavar="CHILD", help="act only on the pull requests of these children (repeatable)")
 @_guard
 def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
-    """Make GitHub match the plan: open, update and close the bot's pull requests. Exit 0 ok, 1 error.
+    """Make GitHub match the plan: the pull requests, the tracker, the docs pull requests. Exit 0 ok, 1 error.
 
     \b
     Example:
@@ -342,93 +346,30 @@ def apply(dry_run: bool, only: tuple[str, ...], **kwargs: Any) -> int:
         the_plan, report = _plan(inputs, only=frozenset(only) or None)
         code = _finish_plan(the_plan, report, inputs.fmt)
         return EXIT_OK if code == EXIT_DRIFT else code
-    from bot.reconcile import run_lock, tracker_would_write
+    from bot.github.cycle import Ask
 
-    config, _, run = _github_run(inputs)
-    if run is None:
-        from bot.errors import DriftError
-
-        raise DriftError("apply needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise); `drift plan` works without")
-    if not _would_change(run, config, inputs, only, tracker_would_write):
-        # Nothing to write; but a lock left by a run that was killed is cleared once it expired.
-        if run.git.clear_stale_lock():
-            click.echo("removed the expired lock of a run that did not finish")
-        return _report_done([], [], run.report)
-    # Something will be written: hold the lock, and decide again on what GitHub holds now.
-    with run_lock(config, inputs.repo):
-        _, _, run = _github_run(inputs)
-        return _apply_run(run, config, inputs, only)
+    outcome = _apply(inputs, Ask(only=frozenset(only) or None), "apply")
+    for op in outcome.plan.operations:
+        if op.op == "nothing" and op.reason.startswith("held back"):
+            click.echo(f"{op.target}: {op.reason}")
+    return _report_done(outcome.result.done, outcome.result.errors, outcome.world.report)
 
 
-def _would_change(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...], tracker_would_write: Any) -> bool:
-    from bot.reconcile import plan_run
-
-    applies = inputs.instance is None or config.instance(inputs.instance).apply
-    if applies and plan_run(run, only=frozenset(only) or None).has_changes:
-        return True
-    if _tracks(config) and not only and tracker_would_write(run):
-        return True
-    from bot.reconcile import docs_would_change
-
-    return bool(applies and not only and _keeps_docs(config) and docs_would_change(run))
-
-
-def _keeps_docs(config: Any) -> bool:
-    return bool(config.docs.get("handover") or config.docs.get("migrate"))
-
-
-def _apply_run(run: Any, config: Any, inputs: Inputs, only: tuple[str, ...]) -> int:
-    from bot.apply import apply_plan
-    from bot.reconcile import author, plan_run, texts
-
-    done: list[str] = []
-    errors: list[str] = []
-    changed = False
-    if inputs.instance is None or config.instance(inputs.instance).apply:
-        the_plan = plan_run(run, only=frozenset(only) or None)
-        for op in the_plan.operations:
-            if op.op == "nothing" and op.reason.startswith("held back"):
-                click.echo(f"{op.target}: {op.reason}")
-        t = texts(run)
-        result = apply_plan(the_plan, git=run.git, github=run.github, base=config.base, base_commit=run.state.base_commit,
-                            body=t["body"], message=t["message"], author=author(config), close_comment=t["close_comment"])
-        done, errors, changed = list(result.done), list(result.errors), bool(result.done)
-    if _tracks(config) and not only:
-        from bot.reconcile import run_tracker
-
-        tracked = run_tracker(run, pulls_changed=changed)
-        done += tracked.done
-        errors += tracked.errors
-    if (inputs.instance is None or config.instance(inputs.instance).apply) and not only and _keeps_docs(config):
-        done, errors = _keep_docs(run, changed, done, errors)
-    return _report_done(done, errors, run.report)
-
-
-def _keep_docs(run: Any, changed: bool, done: list[str], errors: list[str]) -> tuple[list[str], list[str]]:
-    """The handover and migration pull requests `docs:` asks for, after the tracker: the pages
-    say what this run left behind."""
-    import dataclasses
-
+def _apply(inputs: Inputs, ask: Any, command: str):
     from bot.errors import DriftError
-    from bot.reconcile import BRANCH_PREFIX, keep_handover, keep_migration
+    from bot.github.cycle import apply_once
 
-    if changed:
-        pulls = run.github.bot_pulls(BRANCH_PREFIX)
-        run = dataclasses.replace(run, state=dataclasses.replace(run.state, pulls=pulls))
-    for keep in (keep_migration, keep_handover):
-        try:
-            message = keep(run)
-        except DriftError as exc:
-            errors.append(str(exc))
-            continue
-        if message:
-            done.append(message)
-    return done, errors
-
-
-def _tracks(config: Any) -> bool:
-    t = config.tracker
-    return bool(t.parent or t.mega or t.research)
+    config, snapshot = _config_and_snapshot(inputs)
+    link = _link(config, inputs.repo)
+    if link is None:
+        raise DriftError(f"{command} needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise)"
+                         + ("; `drift plan` works without" if command == "apply" else ""))
+    if not ask.pulls and not (config.tracker.parent or config.tracker.mega or config.tracker.research):
+        raise DriftError("no tracker in .drift.yml: set `tracker: {parent: N, mega: N, research: [...]}`")
+    outcome = apply_once(config, inputs.repo, snapshot, link, ask, inputs.instance)
+    if outcome.cleared_lock:
+        click.echo("removed the expired lock of a run that did not finish")
+    return outcome
 
 
 def _report_done(done: list[str], errors: list[str], report: Any) -> int:
@@ -453,16 +394,10 @@ def tracker(**kwargs: Any) -> int:
     Example:
       drift tracker --snapshot /tmp/snap
     """
-    from bot.errors import DriftError
-    from bot.reconcile import run_tracker
+    from bot.github.cycle import Ask
 
-    config, _, run = _github_run(Inputs(**kwargs))
-    if run is None:
-        raise DriftError("tracker needs GitHub: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise)")
-    if not _tracks(config):
-        raise DriftError("no tracker in .drift.yml: set `tracker: {parent: N, mega: N, research: [...]}`")
-    result = run_tracker(run)
-    return _report_done(result.done, result.errors, run.report)
+    outcome = _apply(Inputs(**kwargs), Ask(pulls=False), "tracker")
+    return _report_done(outcome.result.done, outcome.result.errors, outcome.world.report)
 
 
 @main.command()
@@ -479,10 +414,10 @@ def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Pat
     Example:
       drift slash --event "$GITHUB_EVENT_PATH" --source docker://?project=voice
     """
-    from bot.adapters.github import GitHub
     from bot.config import load_config
     from bot.errors import DriftError
-    from bot.reconcile import github_access
+    from bot.github.access import github_access
+    from bot.github.observe import connect
     from bot.slash.commands import make_runner
     from bot.slash.handle import handle, read_event
     from bot.slash.parse import parse_command
@@ -498,8 +433,8 @@ def slash(event_path: Path, source: str | None, snapshot: Path | None, repo: Pat
         raise DriftError("slash needs GITHUB_TOKEN to answer the comment")
     if access.repository.lower() != event.repository.lower():
         raise DriftError(f"the event is for {event.repository} but .drift.yml names {access.repository}")
-    github = GitHub(access.token, access.repository, access.api_url)
-    outcome = handle(event, github, config, make_runner(config, repo, access, source, snapshot))
+    link = connect(config, repo, access)
+    outcome = handle(event, link.github, config, make_runner(config, repo, link, source, snapshot))
     click.echo(outcome.summary)
     if outcome.uncut is not None:
         # The cut reply sends its readers to the run for the whole of it: keep it in the job's
@@ -573,39 +508,19 @@ def attach(file: Path, slot: str, redact: bool, repo: Path) -> int:
     Example:
       drift attach session.md --slot session-memory --redact
     """
-    import os
-
-    from bot.adapters.git import Git, attach_commit
-    from bot.adapters.github import GitHub
-    from bot.attach import BRANCH, link_in_slot, prepare
+    from bot.attach import prepare
     from bot.config import load_config
     from bot.errors import DriftError
-    from bot.reconcile import author, github_access
-    from bot.tracker import MEGA_MARKER
+    from bot.github.cycle import attach_once
 
     config = load_config(repo)
     prepared = prepare(file.name, file.read_bytes(), slot, redact=redact)
-    access = github_access(config)
-    if access is None:
+    link = _link(config, repo)
+    if link is None:
         raise DriftError("attach needs GitHub: set GITHUB_TOKEN")
-    github = GitHub(access.token, access.repository, access.api_url)
-    if config.tracker.mega:
-        mega = github.issue(config.tracker.mega)
-    else:
-        found = [i for i in github.issues_labelled("drift-bot") if MEGA_MARKER in i.body]
-        if not found:
-            raise DriftError("no MEGA issue yet: run `drift tracker` first, or set `tracker: {mega: N}`")
-        mega = found[0]
-    git = Git(repo, config.remote, access.token, author(config))
-    head, changed = attach_commit(git, BRANCH, prepared.path, prepared.text, f"drift: attach {prepared.path} (#{mega.number})\n",
-                                  author(config))
-    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    url = f"{server}/{access.repository}/blob/{head}/{prepared.path}"
-    body = link_in_slot(mega.body, slot, file.name, url)
-    if body != mega.body:
-        github.edit_issue_body(mega.number, body)
+    mega, url, changed = attach_once(config, repo, link, prepared, slot, file.name)
     note = f" ({prepared.redacted} secret value(s) redacted)" if prepared.redacted else ""
-    click.echo(f"{'attached' if changed else 'already attached'} {file.name} to the {slot} slot of #{mega.number}{note}: {url}")
+    click.echo(f"{'attached' if changed else 'already attached'} {file.name} to the {slot} slot of #{mega}{note}: {url}")
     return EXIT_OK
 
 
@@ -623,16 +538,30 @@ def handover(date: str | None, slug: str | None, architecture: bool, pull_reques
     Example:
       drift handover --source docker://?project=voice --slug voice-bring-up --pr
     """
+    from bot.github.access import team_templates, today
     from bot.handover_run import handover_files
 
     inputs = Inputs(**kwargs)
     config, snapshot = _config_and_snapshot(inputs)
-    files, day, name = handover_files(config, inputs.repo, snapshot, date=date, slug=slug, architecture=architecture,
-                                      instance=inputs.instance, local_report=lambda: _local_report(inputs, config, snapshot))
-    if pull_request:
-        from bot.reconcile import handover_pull_request
+    link = _link(config, inputs.repo)
+    if link is None:
+        report, state = _local_report(inputs, config, snapshot), None
+    else:
+        from bot.github.observe import observe
 
-        click.echo(handover_pull_request(config, inputs.repo, files, day, name))
+        world, state = observe(config, inputs.repo, snapshot, link, instance=inputs.instance)
+        report = world.report
+    files, day, name = handover_files(config, inputs.repo, snapshot, report, state, date=date, slug=slug,
+                                      architecture=architecture, instance=inputs.instance, today=today(),
+                                      templates=team_templates(config))
+    if pull_request:
+        from bot.errors import DriftError
+        from bot.github.cycle import carry_docs
+        from bot.github.docs import handover_change_of
+
+        if link is None:
+            raise DriftError("a docs pull request needs GitHub: set GITHUB_TOKEN")
+        click.echo(carry_docs(config, inputs.repo, link, handover_change_of(config, files, day, name, state)))
         return EXIT_OK
     for path, text in files.items():
         target = inputs.repo / path
@@ -712,8 +641,8 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
     """
     from bot.config import load_config
     from bot.errors import DriftError
+    from bot.github.access import site
     from bot.migrate import migration_files, repo_relative
-    from bot.reconcile import github_site
 
     config = load_config(repo)
     sources = {}
@@ -728,7 +657,7 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
         target = repo / path
         return target.read_text(encoding="utf-8") if target.is_file() else None
 
-    files, migrated = migration_files(config, sources, read, *github_site(config))
+    files, migrated = migration_files(config, sources, read, *site(config))
     for m in migrated:
         note = f" ({m.redacted} secret value(s) redacted)" if m.redacted else ""
         click.echo(f"{m.source} -> {m.page}{note}")
@@ -737,8 +666,12 @@ def docs_migrate(paths: tuple[str, ...], repo: Path, pull_request: bool) -> int:
             (repo / path).parent.mkdir(parents=True, exist_ok=True)
             (repo / path).write_text(text or "", encoding="utf-8")
         return EXIT_OK
-    from bot.reconcile import migration_pull_request
+    from bot.github.cycle import carry_docs
+    from bot.github.docs import migration_change_of
 
+    link = _link(config, repo)
+    if link is None:
+        raise DriftError("a docs pull request needs GitHub: set GITHUB_TOKEN")
     files.update({src: None for src in sources})  # the legacy files go: the pages replace them
-    click.echo(migration_pull_request(config, repo, files))
+    click.echo(carry_docs(config, repo, link, migration_change_of(config, files)))
     return EXIT_OK

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.model import DiffReport, Divergence
-from bot.sections import read_section, read_state, replace_section
+from bot.github.markers import read_section, read_state, replace_section
 
 if TYPE_CHECKING:
     from bot.tracker import BacklogItem

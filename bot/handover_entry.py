@@ -11,7 +11,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.config import Config
+from bot.model import DiffReport, Snapshot
 
 # A Markdown link definition nothing refers to: every renderer shows nothing, and MDX reads it
 # as Markdown, not as code.
@@ -53,3 +57,33 @@ def newest_page(paths: Iterable[str], slug: str) -> str | None:
     """The newest `handover-<date>-<slug>.mdx` among `paths`."""
     dated = [(m.group(1), p) for p in paths if (m := _PAGE.fullmatch(posixpath.basename(p))) and m.group(2) == slug]
     return max(dated)[1] if dated else None
+
+
+def page_host(config: Config, snapshot: Snapshot, instance: str | None) -> str | None:
+    """The instance's name on its pages. `host:` of the instance (or, with none named, of
+    `.drift.yml`) first; else what the capture recorded. A `dir:` source records the machine that
+    read the folder, not the instance: its record counts only when nothing else is known (the
+    instance's own name in `instances:` comes before it)."""
+    chosen = config.instance(instance) if instance else None
+    if chosen is not None and chosen.host:
+        return chosen.host
+    if chosen is None and config.host:
+        return config.host
+    local = snapshot.source.startswith("dir:")
+    if snapshot.host and not local:
+        return snapshot.host
+    if chosen is not None:
+        return chosen.name
+    return snapshot.host or None
+
+
+def as_of_report(report: DiffReport, captured_at: str, base_commit: str) -> DiffReport:
+    """The report as if captured then, against main at that commit (its evidence in main too)."""
+    fresh = report.base_commit
+
+    def moved(f: Any) -> Any:
+        if f.evidence.get("at") == fresh and f.evidence.get("side") == "main":
+            return replace(f, evidence={**f.evidence, "at": base_commit})
+        return f
+
+    return replace(report, captured_at=captured_at, base_commit=base_commit, findings=tuple(moved(f) for f in report.findings))

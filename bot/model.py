@@ -184,9 +184,6 @@ class DiffReport:
         }
 
 
-OpKind = Literal["create", "update", "close", "nothing", "blocked"]
-
-
 @dataclass(frozen=True)
 class ProposedPR:
     """One branch and pull request carrying the live fixes of one child or one atomic group."""
@@ -205,53 +202,6 @@ class ProposedPR:
         for fp in sorted(d.fingerprint for d in self.divergences):
             h.update(fp.encode())
         return h.hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Operation:
-    op: OpKind
-    target: str  # the branch, or "#123" once GitHub has a PR for it
-    reason: str
-    pr: ProposedPR | None = None
-    number: int | None = None
-    files: dict[str, str | None] | None = None  # what the branch must hold (path -> text, None: deleted)
-    branch: str | None = None  # for a close: the branch to delete
-    body: str | None = None  # for a close: the body with the bot's marker saying it closed it
-    branch_head: str | None = None  # the head seen on the remote: pushes are leased on it
-    push: bool = False  # the branch must be (re)written
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"op": self.op, "target": self.target, "reason": self.reason}
-        if self.pr is not None:
-            out.update(
-                branch=self.pr.branch,
-                title=self.pr.title,
-                children=list(self.pr.children),
-                issues=list(self.pr.issues),
-                fingerprint=self.pr.fingerprint,
-                divergences=[d.id for d in self.pr.divergences],
-            )
-        if self.number is not None:
-            out["number"] = self.number
-        return out
-
-
-@dataclass(frozen=True)
-class Plan:
-    operations: tuple[Operation, ...]
-    unrouted: tuple[Divergence, ...]
-    github_visible: bool
-
-    @property
-    def has_changes(self) -> bool:
-        return any(op.op != "nothing" for op in self.operations)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "github": self.github_visible,
-            "operations": [op.to_json() for op in self.operations],
-            "unrouted": [d.to_json() for d in self.unrouted],
-        }
 
 
 @dataclass(frozen=True)
@@ -284,10 +234,23 @@ class BranchState:
 
 @dataclass(frozen=True)
 class GitHubState:
+    """Everything the plan needs to know of GitHub and the remote, read once per run (`observe`).
+
+    A field left None was not read (nothing asked for it, or the read failed: `unread` says
+    which); the plan writes nothing that depends on it."""
+
     base_commit: str
     pulls: tuple[PullRequestState, ...]
     branches: dict[str, BranchState]
-    issues: dict[int, "IssueState"] = field(default_factory=dict)  # those the gates of proposed PRs name
+    issues: dict[int, "IssueState"] = field(default_factory=dict)  # children, gates, research, parent
+    mega: "IssueState | None" = None
+    mega_subs: "tuple[IssueState, ...] | None" = None
+    parent_subs: "tuple[IssueState, ...] | None" = None
+    reviews: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # (reviewer, state), oldest first
+    comments: dict[str, tuple[int, str]] = field(default_factory=dict)  # marker -> (id, body), found by marker
+    files: dict[str, dict[str, str]] = field(default_factory=dict)  # commit -> path -> text the docs pages read
+    attachments: "tuple[str, dict[str, str]] | None" = None  # (head, path -> text) of the attachments branch
+    unread: tuple[str, ...] = ()  # one line per read that failed
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from typing import Any
 
 import click
 
-from bot.model import DiffReport, Divergence, Plan
+from bot.model import DiffReport, Divergence
 
 _KIND_COLOURS = {"added": "green", "removed": "red", "changed": "yellow"}
-_OP_COLOURS = {"create": "green", "update": "yellow", "close": "red", "nothing": None}
+_OP_COLOURS = {"create": "green", "update": "yellow", "close": "red", "nothing": None, "issue-create": "green",
+               "comment-create": "green", "issue-close": "red", "docs-pull": "yellow", "attachment-commit": "green"}
 
 
 def _one_line(value: Any) -> str:
@@ -207,16 +208,25 @@ def _report_text(report: DiffReport, color: bool) -> str:
     return t.page()
 
 
-def _plan_text(plan: Plan, color: bool) -> str:
+def _plan_text(plan: Any, color: bool) -> str:
     t = _Text(color)
     if not plan.github_visible:
         t.add(f"{t.style('GitHub not consulted', fg='yellow')}: no GITHUB_TOKEN, so no pull request is assumed to exist yet.")
+    pulls = [op for op in plan.operations if not hasattr(op, "kind")]  # the child pull requests
+    others = [op for op in plan.operations if hasattr(op, "kind")]
     if not plan.has_changes:
         t.add("nothing to do" + (" for routed divergences" if plan.unrouted else ""))
     else:
-        t.add(t.style(_plural(len(plan.operations), "pull request"), bold=True))
+        counts = [_plural(len(pulls), "pull request")] if pulls else []
+        counts += [_plural(len(others), "tracker or docs write")] if others else []
+        t.add(t.style(", ".join(counts), bold=True))
     for op in plan.operations:
         t.add()
+        if hasattr(op, "kind"):
+            later = "  (known after apply)" if op.key in plan.later else ""
+            t.add(f"{t.style(f'{op.op:<7}', fg=_OP_COLOURS.get(op.op), bold=True)} {op.target}{later}")
+            t.add(f"  why: {op.reason}")
+            continue
         number = f" (#{op.number})" if op.number else ""
         t.add(f"{t.style(f'{op.op:<7}', fg=_OP_COLOURS.get(op.op), bold=True)} {op.target}{number}")
         if op.pr is not None:
@@ -242,7 +252,7 @@ def render_report(report: DiffReport, fmt: str, *, color: bool = False, template
     return render_template("diff.md.j2", templates=templates, report=report)
 
 
-def render_plan(plan: Plan, fmt: str, *, color: bool = False, templates: str | None = None) -> str:
+def render_plan(plan: Any, fmt: str, *, color: bool = False, templates: str | None = None) -> str:
     if fmt == "json":
         return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "text":

@@ -17,20 +17,11 @@ from bot.config import Config
 from bot.model import DiffReport, IssueState, PullRequestState
 from bot.fleet import fleet_facts, fleet_overlaps, fleet_rows, with_fleet
 from bot.plan import proposed_prs
-from bot.sections import read_section, read_state, replace_section, write_state
+from bot.github.markers import MEGA_MARKER, child_marker, read_section, read_state, replace_section, write_state
 
-MEGA_MARKER = "<!-- drift-bot:mega -->"
 BODY_LIMIT = 65_536
 SLOTS = (("session-memory", "Session memory"), ("transcript", "Raw session transcript"))
 Render = Callable[..., str]
-
-
-def research_marker(key: str) -> str:
-    return f"<!-- drift-bot:research {key} -->"
-
-
-def child_marker(child: str, instance: str | None = None) -> str:
-    return f"<!-- drift-bot:child {child}{':' + instance if instance else ''} -->"
 
 
 @dataclass(frozen=True)

@@ -386,7 +386,7 @@ def test_progress_is_one_line_kept_up_to_date_on_a_terminal_and_lines_elsewhere(
 def test_a_bot_identity_git_cannot_write_is_one_line(checkout: Path, bot: str, says: str) -> None:
     from bot.config import load_config
     from bot.errors import ConfigError
-    from bot.reconcile import author
+    from bot.github.access import author
 
     (checkout / ".drift.yml").write_text((checkout / ".drift.yml").read_text() + bot + "\n")
     with pytest.raises(ConfigError, match=re.escape(says)):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from bot.config import parse_config
 from bot.model import DiffReport, Divergence
-from bot.plan import offline_plan, proposed_prs
+from bot.github.plan import offline_plan
+from bot.plan import proposed_prs
 
 CONFIG = parse_config(
     """

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.model import Divergence, Operation, Plan
-from bot.plan import offline_plan
+from bot.github.ops import Operation, Plan
+from bot.model import Divergence
+from bot.github.plan import offline_plan
 from bot.render import render_plan, render_report
-from bot.slash.handle import Event, cut, handle, reply_marker, run_link
+from bot.github.markers import reply_marker
+from bot.slash.handle import Event, cut, handle, run_link
 from tests.cli_support import run
 from tests.github_world import BOT, HUMAN, REPO, World
 from tests.test_tracker import CONFIG, example_report

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import io
 import wave
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bot.adapters.http import HttpAnswer
 from bot.config import Config
-from bot.model import BranchState, GitHubState, IssueState, PullRequestState
-from bot.plan import default_title, github_plan, proposed_prs
-from bot.reconcile import BOT_LABEL, Run, TrackerResult, _find_or_create_mega, _research, author, texts, title_from_template
-from bot.tracker import MEGA_MARKER, Closure, TrackerView, plan_tracker, research_marker
+from bot.github.access import author, title_from_template
+from bot.github.markers import BOT_LABEL, MEGA_MARKER, research_marker
+from bot.github.ops import IssueCreate
+from bot.github.plan import plan_run
+from bot.github.pulls import pull_writes
+from bot.github.tracker import Numbers, tracker_writes
+from bot.github.world import World as RunWorld
+from bot.model import BranchState, DiffReport, GitHubState, IssueState, PullRequestState, Snapshot
+from bot.plan import default_title, proposed_prs
+from bot.tracker import Closure, TrackerView, plan_tracker
 from bot.verify import probe_findings, run_probes
 from tests.cli_support import assert_golden
 from tests.github_world import World
@@ -24,6 +30,12 @@ R8_MERGE = "9f1c2ab3d4e5f60718293a4b5c6d7e8f90a1b2c3"  # the merge commit of #70
 R8_HEAD = "3e7a91c0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2"  # the head of its branch drift/r-8
 CLOSING = replace(CONFIG, extra={**CONFIG.extra, "close_children": True})
 CHILD_ISSUES = (663, 664, 666, 667, 668, 669)
+
+
+def run_world(config: Config, report: DiffReport) -> RunWorld:
+    """What a run knows besides GitHub, for the planner: no file needs changing in these tests."""
+    snapshot = Snapshot(str(report.source), str(report.host), str(report.captured_at), "test", ())
+    return RunWorld(config, snapshot, report, {}, {}, default_title, author(config), None)
 
 
 def closures_of(config: Config, report, issues: dict[int, IssueState], pulls: tuple[PullRequestState, ...],
@@ -109,11 +121,10 @@ def test_a_pr_whose_divergences_are_gone_is_closed_saying_why_and_which_branch_g
     r8_branch = BranchState("drift/r-8", R8_HEAD, base, author(CONFIG)[1], {"voice/caddy/Caddyfile": "5d1e0c7"})
     state = GitHubState(base, pulls_for(report), {"drift/r-8": r8_branch})
     reverted = replace(report, divergences=tuple(d for d in report.divergences if d.child != "R-8"))
-    plan = github_plan(reverted, CONFIG, state, {}, bot_email=author(CONFIG)[1])
-    (close,) = [op for op in plan.operations if op.op == "close"]
+    ops = pull_writes(run_world(CONFIG, reverted), state)
+    (close,) = [op for op in ops if op.op == "close"]
     assert (close.number, close.branch, close.branch_head) == (704, "drift/r-8", R8_HEAD)
-    run = Run(CONFIG, None, reverted, {}, state, None, None, default_title)  # type: ignore[arg-type]
-    comment = texts(run)["close_comment"](close)
+    comment = close.comment
     assert "none of its divergences is left" in comment and "`drift/r-8` is deleted" in comment
     assert_golden("pr-close-r8.md", comment)
 
@@ -133,44 +144,26 @@ def test_the_pr_titles_of_the_bring_up_name_their_children_and_the_base() -> Non
 # --- mega-title.txt.j2 and research-body.md.j2: what the bot creates when it finds none -------
 
 
-@dataclass
-class CreatingGitHub:
-    """Just enough of GitHub for the bot to create the MEGA and research issues: it has none yet,
-    and hands out the bring-up's numbers in order."""
-
-    numbers: list[int]
-    created: list[tuple[str, str, list[str]]] = field(default_factory=list)
-
-    def issues_labelled(self, label: str) -> list[IssueState]:
-        return []
-
-    def create_issue(self, title: str, body: str, labels: list[str], marker: str) -> IssueState:
-        self.created.append((title, body, labels))
-        number = self.numbers.pop(0)
-        return IssueState(number, 10_000 + number, title, "open", body)
-
-
 def test_the_mega_is_created_with_a_title_that_says_what_it_closes_out() -> None:
-    gh = CreatingGitHub([672])
-    result = TrackerResult([], [])
-    mega = _find_or_create_mega(gh, None, render, result)
-    assert (mega.number, result.errors) == (672, [])
-    ((title, body, labels),) = gh.created
-    assert (body, labels) == (MEGA_MARKER + "\n", [BOT_LABEL])  # found again by its marker, never by its title
-    assert "\n" not in title and title.startswith("MEGA close-out")
-    assert_golden("mega-title.txt", title + "\n")
+    config = replace(CONFIG, tracker=replace(CONFIG.tracker, mega=None))
+    report = example_report()
+    nothing_yet = GitHubState(str(report.base_commit), (), {}, parent_subs=())
+    create = plan_run(run_world(config, report), nothing_yet).operations[0]
+    assert isinstance(create, IssueCreate) and create.key == "mega"
+    # found again by its marker, never by its title
+    assert (create.body, create.labels, create.marker) == (MEGA_MARKER + "\n", (BOT_LABEL,), MEGA_MARKER)
+    assert "\n" not in create.title and create.title.startswith("MEGA close-out")
+    assert_golden("mega-title.txt", create.title + "\n")
 
 
 def created_research_body(entry: dict[str, str]) -> str:
     config = replace(CONFIG, tracker=replace(CONFIG.tracker, research=({"key": "RT-1", "issue": 673}, entry)))
-    gh = CreatingGitHub([674])
-    result = TrackerResult([], [])
-    research = _research(gh, config, MEGA, [], {}, render, result)
-    assert (research, result.errors) == ({"RT-1": 673, "RT-2": 674}, [])
-    ((title, body, labels),) = gh.created
-    assert (title, labels) == (entry["title"], [BOT_LABEL])
-    assert body.startswith(research_marker("RT-2") + "\n")
-    return body
+    report = example_report()
+    state = GitHubState(str(report.base_commit), (), {}, dict(ISSUES), MEGA, mega_subs=(ISSUES[673],))
+    (create,) = [w for w in tracker_writes(run_world(config, report), state, Numbers()) if isinstance(w, IssueCreate)]
+    assert (create.key, create.title, create.labels) == ("research:RT-2", entry["title"], (BOT_LABEL,))
+    assert create.body.startswith(research_marker("RT-2") + "\n")
+    return create.body
 
 
 def test_a_research_issue_declared_by_title_is_created_as_a_decision_only_ticket_of_the_mega() -> None:

@@ -5,15 +5,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.adapters.git import read_base
-from bot.adapters.github import render_marker
+from bot.github.markers import render_marker
 from bot.capture import capture
 from bot.config import load_config
 from bot.model import DiffReport, Divergence, IssueState, PullRequestState
 from bot.pipeline import build_report
 from bot.plan import proposed_prs
 from bot.render import render_template
-from bot.sections import read_state
-from bot.tracker import BODY_LIMIT, MEGA_MARKER, Review, TrackerView, known_reviews, plan_tracker, review_summary
+from bot.github.markers import read_state
+from bot.github.markers import MEGA_MARKER
+from bot.tracker import BODY_LIMIT, Review, TrackerView, known_reviews, plan_tracker, review_summary
 from tests.cli_support import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bot.config import Instance
 from bot.model import DiffReport, Divergence, Finding
-from bot.sections import read_section, read_state
+from bot.github.markers import read_section, read_state
 from bot.fleet import fleet_overlaps, fleet_rows
 from bot.tracker import BODY_LIMIT, TrackerView, plan_tracker
 from tests.cli_support import assert_golden, run

@@ -3,7 +3,6 @@ bot's branches on the remote."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import subprocess
 import tempfile
@@ -60,12 +59,6 @@ def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str
 
 class GitError(DriftError):
     """A git command the bot ran against the checkout or its remote failed."""
-
-
-def blob_sha(text: str) -> str:
-    """The id git gives a file with this content, computed without git."""
-    data = text.encode()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 # Every commit the bot makes is the bot's: git's own idea of the user (its config, or a name made
@@ -144,10 +137,16 @@ class Git:
         return env
 
     def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=self.repo, input=stdin, capture_output=True, text=True,
+        return self._run(args, None if stdin is None else stdin.encode(), env).decode()
+
+    def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes:
+        return self._run(args, stdin, None)
+
+    def _run(self, args: tuple[str, ...], stdin: bytes | None, env: dict[str, str] | None) -> bytes:
+        proc = subprocess.run(["git", *args], cwd=self.repo, input=stdin, capture_output=True,
                               env=self._env(env), timeout=120)
         if proc.returncode != 0:
-            message = (proc.stderr or proc.stdout).strip().splitlines()
+            message = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()
             detail = message[-1] if message else f"exit {proc.returncode}"
             if self.token:
                 detail = detail.replace(self.token, "***")
@@ -185,6 +184,45 @@ class Git:
     def files_under(self, ref: str, folder: str) -> list[str]:
         """Repo paths of the files under `folder` at `ref`."""
         return [p for p in self.run("ls-tree", "-r", "--name-only", "--end-of-options", operand(ref, "ref"), "--", folder.rstrip("/") + "/").splitlines() if p]
+
+    def read_folders(self, ref: str, folders: Iterable[str]) -> dict[str, str]:
+        """path -> text of every file under `folders` at `ref`: two git processes, however many files."""
+        wanted = [f.rstrip("/") + "/" for f in folders if f.strip("/")]
+        if not wanted:
+            return {}
+        paths = [p for p in self.run("ls-tree", "-r", "--name-only", "--end-of-options", operand(ref, "ref"), "--",
+                                     *wanted).splitlines() if p]
+        if not paths:
+            return {}
+        out = self.run_bytes("cat-file", "--batch", stdin="".join(f"{ref}:{p}\n" for p in paths).encode())
+        files, at = {}, 0
+        for path in paths:
+            header_end = out.index(b"\n", at)
+            header = out[at:header_end].split()
+            at = header_end + 1
+            if len(header) < 3 or header[1] != b"blob":
+                continue
+            size = int(header[2])
+            data = out[at:at + size]
+            at += size + 1
+            try:
+                files[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # a binary file is no page
+        return files
+
+    def remote_head(self, branch: str) -> str | None:
+        """The head of `branch` on the remote, fetched so that it can be read; None when absent."""
+        out = self.run("ls-remote", "--heads", "--end-of-options", self.remote, f"refs/heads/{operand(branch, 'branch')}")
+        head = out.split("\t", 1)[0].strip() or None
+        if head is not None:
+            self.run("fetch", "--quiet", "--no-tags", "--end-of-options", self.remote, f"refs/heads/{branch}")
+        return head
+
+    def root_commit(self, message: str, author: tuple[str, str]) -> str:
+        """An empty first commit, for a branch of the bot's own that shares no history with main."""
+        empty = self.run("hash-object", "-t", "tree", "-w", "--stdin", stdin="").strip()
+        return self.run("commit-tree", empty, "-m", message, env=_identity_env(author)).strip()
 
     def show(self, ref: str, path: str) -> str | None:
         """A file's text at `ref`, None when it is not there."""
@@ -323,24 +361,3 @@ def _lock_expiry(message: str) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-def attach_commit(git: Git, branch: str, path: str, text: str, message: str, author: tuple[str, str]) -> tuple[str, bool]:
-    """Put `text` at `path` on `branch` (made when absent), leased on what the remote had.
-
-    Returns (head, changed): an identical file already there changes nothing.
-    """
-    out = git.run("ls-remote", "--heads", "--end-of-options", git.remote, f"refs/heads/{operand(branch, 'branch')}")
-    head = out.split("\t", 1)[0].strip() or None
-    if head is not None:
-        git.run("fetch", "--quiet", "--no-tags", "--end-of-options", git.remote, f"refs/heads/{branch}")
-        existing = git.run("ls-tree", head, "--", path).split()
-        if len(existing) >= 3 and existing[2] == blob_sha(text):
-            return head, False
-        commit = git.commit(head, {path: text}, message, author)
-    else:
-        empty = git.run("hash-object", "-t", "tree", "-w", "--stdin", stdin="").strip()
-        root = git.run("commit-tree", empty, "-m", "drift-bot attachments\n", env=_identity_env(author)).strip()
-        commit = git.commit(root, {path: text}, message, author)
-    git.push(commit, branch, head)
-    return commit, True

@@ -1,17 +1,15 @@
 """github: the only module that talks to the GitHub REST API (through PyGithub)."""
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
 from bot.adapters.etags import EtagCache, request_key
 from bot.errors import DriftError
+from bot.github.markers import pr_marker
 from bot.model import IssueState, PullRequestState
 
-MARKER_RE = re.compile(r"<!--\s*drift-bot:pr\s+(\{.*?\})\s*-->", re.S)
 DEFAULT_API = "https://api.github.com"
 
 
@@ -43,29 +41,6 @@ def _retry_after(exc: Exception) -> float | None:
         except (KeyError, TypeError, ValueError):
             return None
     return None
-
-
-def pr_marker(body: str | None) -> dict[str, Any] | None:
-    m = MARKER_RE.search(body or "")
-    if not m:
-        return None
-    try:
-        value = json.loads(m.group(1))
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def render_marker(data: dict[str, Any]) -> str:
-    return f"<!-- drift-bot:pr {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->"
-
-
-def closed_by_bot(body: str) -> str:
-    """The body with its marker saying the bot closed it (a human's close is remembered; this is not)."""
-    marker = pr_marker(body)
-    if marker is None:
-        return body
-    return MARKER_RE.sub(lambda _: render_marker({**marker, "closed_by_bot": True}), body, count=1)
 
 
 def _pull_state(data: dict[str, Any]) -> PullRequestState:
@@ -256,19 +231,19 @@ class GitHub:
                 pulls += [_pull_state(d) for d in older]
         return tuple(pulls)
 
-    def find_open_pull(self, branch: str) -> int | None:
+    def find_open_pull(self, branch: str) -> PullRequestState | None:
         owner = self.repository.split("/")[0]
         pulls = self._get(f"look up the pull request of {branch}", "/pulls",
                           {"state": "open", "head": f"{owner}:{branch}", "per_page": 100, "page": 1})
-        return int(pulls[0]["number"]) if pulls else None
+        return _pull_state(pulls[0]) if pulls else None
 
-    def create_pull(self, branch: str, base: str, title: str, body: str) -> int:
-        number = self._create(f"create the pull request for {branch}",
-                              lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
-                                                            maintainer_can_modify=True).number,
-                              lambda: self.find_open_pull(branch))
-        self._wrote(number, "created", branch)
-        return number
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> PullRequestState:
+        pull = self._create(f"create the pull request for {branch}",
+                            lambda: _pull_state(self.repo.create_pull(title=title, body=body, head=branch, base=base,
+                                                                      maintainer_can_modify=True).raw_data),
+                            lambda: self.find_open_pull(branch))
+        self._wrote(pull.number, "created", branch)
+        return pull
 
     def _wrote(self, number: int, operation: str, branch: str) -> None:
         import os
@@ -282,25 +257,20 @@ class GitHub:
         data = self._pages(f"list the reviews of pull request #{number}", f"/pulls/{number}/reviews")
         return [(str((d.get("user") or {}).get("login") or ""), str(d.get("state") or "")) for d in data]
 
-    def _pull(self, number: int) -> Any:
-        return self.repo.get_pull(number)  # lazy: no read
+    def update_pull(self, number: int, title: str, body: str) -> PullRequestState:
+        data = self._request(f"update pull request #{number}", "PATCH", f"/pulls/{number}", {"title": title, "body": body})
+        pull = _pull_state(data)  # the edit's answer holds the branch and GitHub's new `updated_at`: no read
+        self._wrote(number, "updated", pull.head)
+        return pull
 
-    def _issue(self, number: int) -> Any:
-        return self.repo.get_issue(number)
-
-    def update_pull(self, number: int, title: str, body: str) -> None:
-        pull = self._pull(number)
-        self._call(f"update pull request #{number}", lambda: pull.edit(title=title, body=body))
-        self._wrote(number, "updated", pull.head.ref)  # the edit's answer holds the branch: no read
-
-    def close_pull(self, number: int, comment: str, body: str | None = None) -> None:
-        self._call(f"comment on pull request #{number}", lambda: self._issue(number).create_comment(comment))
+    def close_pull(self, number: int, comment: str, body: str | None = None) -> PullRequestState:
+        self._request(f"comment on pull request #{number}", "POST", f"/issues/{number}/comments", {"body": comment})
         fields: dict[str, Any] = {"state": "closed"}
         if body is not None:
             fields["body"] = body
-        pull = self._pull(number)
-        self._call(f"close pull request #{number}", lambda: pull.edit(**fields))
-        self._wrote(number, "closed", pull.head.ref)
+        pull = _pull_state(self._request(f"close pull request #{number}", "PATCH", f"/pulls/{number}", fields))
+        self._wrote(number, "closed", pull.head)
+        return pull
 
     # --- issues, comments and sub-issues (the tracker) ---------------------------------
 
@@ -398,12 +368,13 @@ class GitHub:
         return self._create(f"comment on #{number}",
                             lambda: int(self.repo.requester.requestJsonAndCheck(
                                 "POST", f"{self.repo.url}/issues/{number}/comments", input={"body": body})[1]["id"]),
-                            lambda: self.find_comment(number, marker))
+                            lambda: (found[0] if (found := self.find_comment(number, marker)) else None))
 
-    def find_comment(self, number: int, marker: str) -> int | None:
+    def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
+        """(id, body) of the first comment of an issue that carries `marker`."""
         for data in self._pages(f"list the comments of #{number}", f"/issues/{number}/comments"):
             if marker in (data.get("body") or ""):
-                return int(data["id"])
+                return int(data["id"]), str(data.get("body") or "")
         return None
 
     def edit_comment(self, comment_id: int, body: str) -> None:

@@ -1,4 +1,6 @@
-"""The bot's own text inside a human's issue body: between its markers, and nowhere else.
+"""markers: every hidden marker and state line the bot writes, read and written here only.
+
+The bot's own text inside a human's issue body lies between its markers, and nowhere else.
 
 Every place that edits an issue or PR body goes through `replace_section`, which rewrites
 what lies between `<!-- drift-bot:begin NAME -->` and `<!-- drift-bot:end NAME -->` and adds
@@ -59,3 +61,70 @@ def write_state(body: str, state: dict[str, Any], name: str = "state") -> str:
     if pattern.search(body):
         return pattern.sub(lambda _: line, body, count=1)
     return body.rstrip("\n") + "\n" + line + "\n"
+
+
+# --- the hidden markers that name what the bot wrote --------------------------------
+# Each is written and read here only: a marker the bot cannot find again is a duplicate
+# the next run makes.
+
+BOT_LABEL = "drift-bot"
+MEGA_MARKER = "<!-- drift-bot:mega -->"
+SLOT_END = "<!-- drift-bot:slot-end -->"
+_PR = re.compile(r"<!--\s*drift-bot:pr\s+(\{.*?\})\s*-->", re.S)
+_DOCS = re.compile(r"<!-- drift-bot:docs (\{.*?\}) -->")
+SLOT = re.compile(r"(<!-- drift-bot:slot (?P<slot>[\w-]+) -->)(?P<content>.*?)(<!-- drift-bot:slot-end -->)", re.S)
+
+
+def research_marker(key: str) -> str:
+    return f"<!-- drift-bot:research {key} -->"
+
+
+def child_marker(child: str, instance: str | None = None) -> str:
+    return f"<!-- drift-bot:child {child}{':' + instance if instance else ''} -->"
+
+
+def reply_marker(comment_id: int) -> str:
+    """The `/drift` reply to one comment: found again, it is edited instead of posted twice."""
+    return f"<!-- drift-bot:reply {comment_id} -->"
+
+
+def slot_marker(slot: str) -> str:
+    return f"<!-- drift-bot:slot {slot} -->"
+
+
+def _json_marker(pattern: re.Pattern[str], body: str | None) -> dict[str, Any] | None:
+    m = pattern.search(body or "")
+    if not m:
+        return None
+    try:
+        value = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def pr_marker(body: str | None) -> dict[str, Any] | None:
+    """What the bot noted in a pull request it opened: slug, fingerprint, children."""
+    return _json_marker(_PR, body)
+
+
+def render_marker(data: dict[str, Any]) -> str:
+    return f"<!-- drift-bot:pr {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->"
+
+
+def closed_by_bot(body: str) -> str:
+    """The body with its marker saying the bot closed it (a human's close is remembered; this is not)."""
+    marker = pr_marker(body)
+    if marker is None:
+        return body
+    return _PR.sub(lambda _: render_marker({**marker, "closed_by_bot": True}), body, count=1)
+
+
+def docs_marker(fingerprint: str) -> str:
+    return "<!-- drift-bot:docs " + json.dumps({"fingerprint": fingerprint}) + " -->"
+
+
+def docs_fingerprint_of(body: str | None) -> str | None:
+    """The content a docs pull request carried, as its body names it."""
+    data = _json_marker(_DOCS, body)
+    return str(data.get("fingerprint")) if data is not None else None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import DriftError
+from bot.github.markers import reply_marker
 from bot.slash.parse import COMMANDS, Command, Unknown, help_text, parse_command
 
 REPLY_LIMIT = 65_536
@@ -36,10 +37,6 @@ class Outcome:
     reply: str | None = None
     reactions: list[str] = field(default_factory=list)
     uncut: str | None = None
-
-
-def reply_marker(comment_id: int) -> str:
-    return f"<!-- drift-bot:reply {comment_id} -->"
 
 
 def run_link() -> str | None:
