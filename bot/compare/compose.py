@@ -62,11 +62,20 @@ def normalize(doc: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
     """The whole file in compose's canonical spelling (idempotent: normalize(normalize(d)) == normalize(d)).
 
     Raises ComposeParseError for what compose would refuse, naming the place. `shared`: a
-    service already normalised this run (main's and the live file share most) is handed out
-    again, the same object, for callers that only read what they get.
+    service written as one already normalised this run (main's file and the live one share
+    most) is not converted again but handed out again, the same object, for callers that only
+    read what they get.
     """
     try:
-        return _normalize(coerce(doc), shared)
+        keys: dict[Any, tuple[str, str]] = {}
+        known: dict[Any, Any] = {}
+        services = doc.get("services") if shared and isinstance(doc, dict) else None
+        if isinstance(services, dict):
+            keys = {name: (f"services.{name}", repr(svc)) for name, svc in services.items() if isinstance(svc, dict)}
+            known = {name: _SERVICES[key] for name, key in keys.items() if key in _SERVICES}
+            if known:
+                doc = {**doc, "services": {name: {} if name in known else svc for name, svc in services.items()}}
+        return _normalize(coerce(doc), keys, known)
     except ComposeParseError:
         raise
     except RecursionError:
@@ -77,31 +86,29 @@ def normalize(doc: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
         raise ComposeParseError(f"a value compose would not read ({type(exc).__name__})") from None
 
 
-# Services normalised with `shared`, by place and content (repr tells 1, "1", 1.0 and True apart).
+# Services normalised with `shared`, by place and content as written (repr tells 1, "1", 1.0
+# and True apart; the conversion of typed fields follows from what is written).
 _SERVICES: dict[tuple[str, str], Any] = {}
 _KEEP_SERVICES = 4096
 
 
-def _service(svc: Any, where: str, shared: bool) -> Any:
-    if not shared or not isinstance(svc, dict):
-        return normalize_service(svc, where)
-    key = (where, repr(svc))
-    done = _SERVICES.get(key)
-    if done is None:
-        done = normalize_service(svc, where)
+def _service(svc: Any, name: Any, keys: dict[Any, tuple[str, str]]) -> Any:
+    done = normalize_service(svc, f"services.{name}")
+    if name in keys:
         if len(_SERVICES) >= _KEEP_SERVICES:
             _SERVICES.clear()
-        _SERVICES[key] = done
+        _SERVICES[keys[name]] = done
     return done
 
 
-def _normalize(doc: dict[str, Any], shared: bool = False) -> dict[str, Any]:
+def _normalize(doc: dict[str, Any], keys: dict[Any, tuple[str, str]], known: dict[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if key in ("version", "x-drift"):
             continue  # `version` is obsolete and ignored by compose; x-drift is ours
         if key == "services" and isinstance(value, dict):
-            out[key] = {str(name): _service(svc, f"services.{name}", shared) for name, svc in value.items()}
+            out[key] = {str(name): known[name] if name in known else _service(svc, name, keys)
+                        for name, svc in value.items()}
         elif (key,) in NAMED and isinstance(value, dict):
             entries = {str(name): prune(without_false(spec, _ENTRY_FLAGS), keep_none=False) if isinstance(spec, dict) else {}
                        for name, spec in value.items()}

@@ -90,6 +90,7 @@ def locate_line(text: str, path: tuple[str, ...]) -> int | None:
         at = _find_key(text, token, indent, pos, _block_end(text, top_level, pos, parent_indent))
         if at is None:
             return found
-        found = text.count("\n", 0, at)  # the newlines before the key's line: its number
+        # The newlines before the key's line are its number; each key stands below its parent.
+        found = (found or 0) + text.count("\n", pos, at)
         parent_indent, pos = indent, at
     return found

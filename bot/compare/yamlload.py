@@ -25,6 +25,17 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
         self.resets = False  # a `!reset` was read: its keys are dropped once the document is built
         # A text without both `&` and `*` holds no alias (an alias names an anchor): nothing to count.
         self._aliases_possible = not isinstance(stream, str) or ("*" in stream and "&" in stream)
+        if self.yaml_path_resolvers or None in self.yaml_implicit_resolvers:
+            self.resolve = super().resolve  # type: ignore[method-assign]  # what `resolve` below leaves out
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """PyYAML's resolve without path or wildcard resolvers, which this loader has none of:
+        it runs for every node composed."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+                if regexp.match(value):
+                    return tag
+        return _DEFAULT_TAGS[kind]
 
     def get_single_node(self) -> Any:
         with collector_paused():
@@ -40,6 +51,10 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
             self._checked.add(id(node))
             _refuse_duplicate_keys(node)
         super().flatten_mapping(node)
+
+
+_DEFAULT_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq",
+                 yaml.MappingNode: "tag:yaml.org,2002:map"}
 
 
 def _alias_ratio(decoded: int) -> float:
