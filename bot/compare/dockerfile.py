@@ -147,11 +147,20 @@ def paired(keys_a: list[str], keys_b: list[str], words_a: list[str],
     """(kind, index in main, index live) of every instruction that differs, in live's order
     within each differing run: a removed and an added instruction of the same keyword are one
     change. Compare and the PR editing pair instructions here, so that they name the same ones."""
-    out: list[tuple[str, int | None, int | None]] = []
+    return [pair for _, pairs in paired_runs(keys_a, keys_b, words_a, words_b) for pair in pairs]
+
+
+def paired_runs(keys_a: list[str], keys_b: list[str], words_a: list[str],
+                words_b: list[str]) -> list[tuple[int, list[tuple[str, int | None, int | None]]]]:
+    """The pairs of `paired`, run by run of differing instructions, each with the index in main
+    where it starts (what is added there goes after main's instruction before it): within a run,
+    the changed and added in live's order, then the removed."""
+    runs: list[tuple[int, list[tuple[str, int | None, int | None]]]] = []
     matcher = difflib.SequenceMatcher(a=keys_a, b=keys_b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        out: list[tuple[str, int | None, int | None]] = []
         olds = list(range(i1, i2))
         for j in range(j1, j2):
             i = next((o for o in olds if words_a[o] == words_b[j]), None)
@@ -161,4 +170,5 @@ def paired(keys_a: list[str], keys_b: list[str], words_a: list[str],
             else:
                 out.append(("added", None, j))
         out += [("removed", i, None) for i in olds]
-    return out
+        runs.append((i1, out))
+    return runs

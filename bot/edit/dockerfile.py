@@ -8,11 +8,10 @@ host no longer has that comment.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
-from bot.compare.dockerfile import Instruction, instruction_names, parse_dockerfile
+from bot.compare.dockerfile import Instruction, instruction_names, paired_runs, parse_dockerfile
 from bot.edit.lines import LineEdit, apply_line_edits, as_compared, without_secrets
 from bot.model import Divergence
 
@@ -129,27 +128,22 @@ def apply_dockerfile(base_text: str, live_text: str, divergences: Iterable[Diver
     editor = _Editor(base_text, live_text)
     a, b = editor.a, editor.b
     names_a, names_b = instruction_names(a), instruction_names(b)
-    matcher = difflib.SequenceMatcher(a=_keys(base_text, a, main=True), b=_keys(live_text, b, main=False), autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        olds = list(range(i1, i2))
-        previous = a[i1 - 1] if i1 > 0 else None
+    runs = paired_runs(_keys(base_text, a, main=True), _keys(live_text, b, main=False),
+                       [x.keyword for x in a], [x.keyword for x in b])
+    for start, pairs in runs:
+        previous = a[start - 1] if start > 0 else None
         group: list[Instruction] = []
-        for j in range(j1, j2):
-            new = b[j]
-            i = next((o for o in olds if a[o].keyword == new.keyword), None)
-            if i is not None:
+        for kind, i, j in pairs:
+            if kind == "changed":
                 editor.add(group, previous)
                 group = []
-                olds.remove(i)
                 if names_a[i] in wanted:
-                    editor.change(a[i], new)
+                    editor.change(a[i], b[j])
                 previous = a[i]  # what is added after it live goes after it
-            elif names_b[j] in wanted:
-                group.append(new)
+            elif kind == "added" and names_b[j] in wanted:
+                group.append(b[j])
         editor.add(group, previous)
-        for i in olds:
-            if names_a[i] in wanted:
+        for kind, i, _ in pairs:
+            if kind == "removed" and names_a[i] in wanted:
                 editor.remove(a[i])
     return apply_line_edits(base_text, editor.edits)

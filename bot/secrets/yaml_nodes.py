@@ -136,6 +136,8 @@ def _value_spans(name: str | None, value: str) -> tuple[bool, tuple[Span, ...]] 
 @lru_cache(maxsize=16384)
 def _list_spans(items: tuple[str, ...]) -> dict[int, tuple[Span, ...]]:
     """Per item of a list of words, the spans that follow a secret flag (a command's `--token X`)."""
+    if not any(item[:1] == "-" for item in items):
+        return {}  # no flag, no word after one (ports, volumes)
     return {i: tuple(spans) for i, spans in word_list_spans(list(items)).items()}
 
 
