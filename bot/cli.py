@@ -401,6 +401,28 @@ def tracker(**kwargs: Any) -> int:
 
 
 @main.command()
+@click.option("--repo", "repo", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+@_guard
+def unlock(repo: Path) -> int:
+    """Release the run lock a killed run left behind, saying who held it. Exit 0 ok, 1 error.
+
+    \b
+    Example:
+      drift unlock   # after a run was cancelled mid-apply
+    """
+    from bot.config import load_config
+    from bot.errors import DriftError
+
+    config = load_config(repo)
+    link = _link(config, repo)
+    if link is None:
+        raise DriftError("unlock needs GitHub: set GITHUB_TOKEN")
+    held = link.git.force_unlock()
+    click.echo(f"released the run lock held by {held}" if held else "no run holds the lock: nothing to release")
+    return EXIT_OK
+
+
+@main.command()
 @click.option("--event", "event_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="the event payload GitHub Actions wrote (GITHUB_EVENT_PATH)")
 @click.option("--source", "source", metavar="SRC", help="live source; default: `source:` in .drift.yml")

@@ -7,7 +7,7 @@ code: it is not a document anyone forks, and `drift diff` should not pay for Jin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -242,6 +242,19 @@ def _plan_text(plan: Any, color: bool) -> str:
         for d in plan.unrouted:
             t.add(f"  - {d.kind} {d.file}#{d.pointer or '(whole file)'}")
     return t.page()
+
+
+BODY_LIMIT = 65_536  # characters GitHub takes in an issue, pull request or comment body
+
+
+def fit(render: Callable[[int], str], rows: int, limit: int = BODY_LIMIT) -> str:
+    """`render(n)` with n rows shown, n halved from `rows` until the text is under `limit`
+    characters (with room for the markers the bot adds); the template says how many it left out."""
+    while True:
+        text = render(rows)
+        if len(text) < limit - 512 or rows == 0:
+            return text
+        rows //= 2
 
 
 def render_report(report: DiffReport, fmt: str, *, color: bool = False, templates: str | None = None) -> str:

@@ -18,8 +18,8 @@ from bot.model import DiffReport, IssueState, PullRequestState
 from bot.fleet import fleet_facts, fleet_overlaps, fleet_rows, with_fleet
 from bot.plan import proposed_prs
 from bot.github.markers import MEGA_MARKER, child_marker, read_section, read_state, replace_section, write_state
+from bot.render import fit
 
-BODY_LIMIT = 65_536
 SLOTS = (("session-memory", "Session memory"), ("transcript", "Raw session transcript"))
 Render = Callable[..., str]
 
@@ -240,12 +240,7 @@ def _research_rows(config: Config, view: TrackerView, research: Mapping[str, int
 
 def _fits(render: Callable[[int], str]) -> str:
     """Render with ever shorter lists until the body is under GitHub's limit."""
-    limit = 500
-    while True:
-        body = render(limit)
-        if len(body) < BODY_LIMIT - 512 or limit == 0:
-            return body
-        limit //= 2
+    return fit(render, 500)
 
 
 def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research: Mapping[str, int], render: Render,

@@ -14,7 +14,8 @@ from bot.plan import proposed_prs
 from bot.render import render_template
 from bot.github.markers import read_state
 from bot.github.markers import MEGA_MARKER
-from bot.tracker import BODY_LIMIT, Review, TrackerView, known_reviews, plan_tracker, review_summary
+from bot.render import BODY_LIMIT
+from bot.tracker import Review, TrackerView, known_reviews, plan_tracker, review_summary
 from tests.cli_support import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent

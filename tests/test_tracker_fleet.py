@@ -10,7 +10,8 @@ from bot.config import Instance
 from bot.model import DiffReport, Divergence, Finding
 from bot.github.markers import read_section, read_state
 from bot.fleet import fleet_overlaps, fleet_rows
-from bot.tracker import BODY_LIMIT, TrackerView, plan_tracker
+from bot.render import BODY_LIMIT
+from bot.tracker import TrackerView, plan_tracker
 from tests.cli_support import assert_golden, run
 from tests.github_world import World, two_host_fleet
 from tests.test_tracker import CONFIG, ISSUES, MEGA, RESEARCH, example_report, pulls_for, render

@@ -58,7 +58,19 @@ def read_base(repo: Path, ref: str, paths: Iterable[str]) -> tuple[str, dict[str
 
 
 class GitError(DriftError):
-    """A git command the bot ran against the checkout or its remote failed."""
+    """A git command the bot ran against the checkout or its remote failed; `stderr` holds all
+    it said (the token scrubbed), the message its last line."""
+
+    def __init__(self, message: str, stderr: str = ""):
+        super().__init__(message)
+        self.stderr = stderr
+
+
+def lost_race(exc: GitError) -> bool:
+    """A push refused because the ref moved since we looked (another run was first), as opposed
+    to one the remote will never take (no permission, a ruleset, a hook)."""
+    return any(s in exc.stderr for s in ("stale info", "fetch first", "non-fast-forward", "already exists",
+                                          "cannot lock ref", "failed to update ref"))
 
 
 # Every commit the bot makes is the bot's: git's own idea of the user (its config, or a name made
@@ -146,11 +158,11 @@ class Git:
         proc = subprocess.run(["git", *args], cwd=self.repo, input=stdin, capture_output=True,
                               env=self._env(env), timeout=120)
         if proc.returncode != 0:
-            message = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()
-            detail = message[-1] if message else f"exit {proc.returncode}"
+            said = (proc.stderr or proc.stdout).decode(errors="replace").strip()
             if self.token:
-                detail = detail.replace(self.token, "***")
-            raise GitError(f"git {args[0]} failed: {detail}")
+                said = said.replace(self.token, "***")
+            lines = said.splitlines()
+            raise GitError(f"git {args[0]} failed: {lines[-1] if lines else f'exit {proc.returncode}'}", said)
         return proc.stdout
 
     def sync(self, base: str, prefix: str) -> tuple[str, dict[str, BranchState]]:
@@ -271,36 +283,57 @@ class Git:
         return sha, self.run("show", "-s", "--format=%B", sha).strip()
 
     def acquire_lock(self, holder: str, parent: str, ttl_seconds: int, now: float, wait_seconds: float,
-                     sleep: Callable[[float], None]) -> str:
-        """Take the lock or wait for it; a lock past its expiry (a killed run) is taken over.
+                     sleep: Callable[[float], None], dead: Callable[[str], bool] = lambda message: False,
+                     clock: Callable[[], float] | None = None) -> str:
+        """Take the lock or wait for it, until `wait_seconds` have passed.
 
+        A lock past its expiry, or whose holder `dead` says is gone (a killed run), is taken over.
         The push is leased on the lock's absence (or on the stale holder's sha), so of two runs
         racing for it exactly one succeeds: git's compare-and-swap on the remote decides. A push
-        whose answer was lost is recognised afterwards by the holder line, which is unique.
+        whose answer was lost is recognised afterwards by the holder line, which is unique. A push
+        the remote refuses for another reason (no permission, a ruleset) is an error at once;
+        every other path waits, longer each time, and the deadline is checked on each.
         """
         import time
 
+        clock = clock or time.time
         deadline = now + wait_seconds
+        delay = 1.0
         while True:
             current, message = self._lock_holder()
-            if current is not None and _lock_field(message, "holder") == holder:
+            if current is not None and lock_field(message, "holder") == holder:
                 return current  # ours: an earlier push landed although its answer was lost
             expiry = _lock_expiry(message)
-            clock = time.time()
-            if current is None or (expiry is not None and expiry < clock):
-                text = f"drift-bot lock\n\nholder: {holder}\nexpires: {int(clock + ttl_seconds)}\n"
+            at = clock()
+            if current is None or (expiry is not None and expiry < at) or dead(message):
+                text = (f"drift-bot lock\n\nholder: {holder}\nexpires: {int(at + ttl_seconds)}\n"
+                        + "".join(f"{k}: {v}\n" for k, v in _holder_fields(holder).items()))
                 commit = self.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-m", text).strip()
                 try:
                     self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current or ''}",
                              "--end-of-options", self.remote, f"{commit}:{self.LOCK_REF}")
                     return commit
-                except GitError:
-                    continue  # taken by another run, or our push landed unanswered: look again
-            if clock >= deadline:
-                who = _lock_field(message, "holder") or "another run"
-                raise GitError(f"another drift run holds the lock ({who}, until {_lock_field(message, 'expires')}); "
-                               "try again when it is done")
-            sleep(2.0)
+                except GitError as exc:
+                    if not lost_race(exc):
+                        raise GitError(f"the run lock cannot be taken: {self.remote} refused the push of {self.LOCK_REF} "
+                                       f"({str(exc).removeprefix('git push failed: ')}); the token needs contents: write, "
+                                       "and no ruleset may cover refs/drift-bot/*", exc.stderr) from None
+                    # Taken by another run, or our push landed unanswered: look again, after a wait.
+            if clock() >= deadline:
+                who = lock_field(message, "holder") or "another run"
+                raise GitError(f"another drift run holds the lock ({who}, until {lock_field(message, 'expires')}); "
+                               "try again when it is done, or release it with `drift unlock` if that run is gone")
+            sleep(min(delay, max(0.0, deadline - clock())))
+            delay = min(delay * 2, 30.0)
+
+    def force_unlock(self) -> str | None:
+        """`drift unlock`: release the lock whoever holds it; the holder's line, None when none was held."""
+        current, message = self._lock_holder()
+        if current is None:
+            return None
+        self.run("push", "--quiet", "--no-verify", f"--force-with-lease={self.LOCK_REF}:{current}", "--end-of-options",
+                 self.remote, f":{self.LOCK_REF}")
+        return f"{lock_field(message, 'holder') or 'an unknown run'}, until {lock_field(message, 'expires') or '?'}"
 
     def release_lock(self, commit: str, sleep: Callable[[float], None] | None = None) -> None:
         """Give the lock back; tried again a few times, as a lock left behind stalls the next runs."""
@@ -347,7 +380,15 @@ def _identity_env(author: tuple[str, str]) -> dict[str, str]:
             "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
 
 
-def _lock_field(message: str, name: str) -> str | None:
+def _holder_fields(holder: str) -> dict[str, str]:
+    """host, pid and run of a holder line ("HOST pid PID [run ID] #NONCE"), for `dead` to judge."""
+    import re
+
+    m = re.fullmatch(r"(?P<host>\S+) pid (?P<pid>\d+)(?: run (?P<run>\S+))? #\w+", holder)
+    return {k: v for k, v in (m.groupdict() if m else {}).items() if v}
+
+
+def lock_field(message: str, name: str) -> str | None:
     for line in message.splitlines():
         key, _, value = line.partition(":")
         if key.strip() == name:
@@ -356,7 +397,7 @@ def _lock_field(message: str, name: str) -> str | None:
 
 
 def _lock_expiry(message: str) -> float | None:
-    value = _lock_field(message, "expires")
+    value = lock_field(message, "expires")
     try:
         return float(value) if value else None
     except ValueError:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.git import DEFAULT_IDENTITY, Git
+from bot.adapters.git import DEFAULT_IDENTITY, Git, lock_field
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.plan import TitleFn
@@ -97,11 +97,26 @@ def run_lock(git: Git, base_commit: str) -> Iterator[None]:
     holder = (f"{socket.gethostname()} pid {os.getpid()}" + (f" run {os.environ['GITHUB_RUN_ID']}" if os.environ.get("GITHUB_RUN_ID") else "")
               + f" #{secrets.token_hex(4)}")
     lock = git.acquire_lock(holder, base_commit, int(os.environ.get("DRIFT_LOCK_TTL", "900")), time.time(),
-                            float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep)
+                            float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep, dead=holder_gone)
     try:
         yield
     finally:
         git.release_lock(lock)
+
+
+def holder_gone(message: str) -> bool:
+    """Whether the run holding the lock is known to be dead: it ran on this machine and its
+    process is gone (a killed run). Its lock is then taken over without waiting for its expiry."""
+    host, pid = lock_field(message, "host"), lock_field(message, "pid")
+    if host != socket.gethostname() or not (pid or "").isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, though not ours to signal
+    return False
 
 
 def today() -> str:

@@ -5,7 +5,7 @@ from bot.compare import file_kind
 from bot.github.markers import render_marker
 from bot.github.world import World
 from bot.model import GitHubState, ProposedPR
-from bot.render import render_template
+from bot.render import fit, render_template
 from bot.secrets.references import referenced_names
 
 
@@ -19,9 +19,12 @@ def pr_body(world: World, state: GitHubState, pr: ProposedPR) -> str:
     secrets = sorted({"${" + name + "}" for d in pr.divergences if d.secret for name in referenced_names(d)})
     evidence = [f for f in world.snapshot.files if f.repo_path in {d.file for d in pr.divergences}]
     env_file = next((live for live, repo in world.config.files if file_kind(repo) == "dotenv"), ".env")
-    return render_template("pr-body.md.j2", templates=world.templates, marker=marker, pr=pr, report=world.report,
-                           base=world.config.base, base_commit=state.base_commit, mega=mega_number(world, state),
-                           secrets=secrets, env_file=env_file, evidence=evidence)
+    # One table row per change: a child with hundreds of them is cut to GitHub's body limit.
+    return fit(lambda rows: render_template("pr-body.md.j2", templates=world.templates, marker=marker, pr=pr,
+                                            report=world.report, base=world.config.base, base_commit=state.base_commit,
+                                            mega=mega_number(world, state), secrets=secrets, env_file=env_file,
+                                            evidence=evidence, limit=rows),
+               len(pr.divergences))
 
 
 def commit_message(world: World, state: GitHubState, pr: ProposedPR) -> str:

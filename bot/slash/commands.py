@@ -24,6 +24,9 @@ def make_runner(config: Config, repo: Path, link: Link, source: str | None = Non
             return snapshot_command(config, repo, snapshot_now())
         if command.name == "handover":
             return handover_command(config, repo, link, snapshot_now())
+        if command.name == "unlock":
+            held = link.git.force_unlock()
+            return True, (f"released the run lock held by {held}." if held else "no run holds the lock: nothing to release.")
         snap = snapshot_now()  # the host is captured once; GitHub is read again under the lock
         if command.name in ("status", "plan"):
             world, _, the_plan = plan_once(config, repo, snap, link)

@@ -23,6 +23,7 @@ from bot.slash.parse import COMMANDS, Command, Unknown, help_text, parse_command
 REPLY_LIMIT = 65_536
 WRITE_ROLES = {"write", "maintain", "admin"}
 ROLE_RANK = {"read": 0, "triage": 1, "write": 2, "maintain": 3, "admin": 4}
+DEFAULT_ROLES = {"unlock": "maintain"}
 
 
 @dataclass
@@ -92,11 +93,13 @@ def cut(text: str, limit: int = REPLY_LIMIT) -> str:
 
 
 def required_role(command: Command, config: Any) -> str:
-    """The role `slash.roles` asks for the command (default write). The config loader has
-    refused any other value; one that still is not a role is an error, never a fallback."""
+    """The role `slash.roles` asks for the command (default write; maintain for `unlock`, which
+    lifts another run's lock, as Atlantis keeps unlocking to those who may). The config loader
+    has refused any other value; one that still is not a role is an error, never a fallback."""
     slash = (config.extra.get("slash") or {}) if config is not None else {}
     roles = slash.get("roles") if isinstance(slash, dict) else None
-    needs = roles.get(command.name, "write") if isinstance(roles, dict) else "write" if roles is None else None
+    default = DEFAULT_ROLES.get(command.name, "write")
+    needs = roles.get(command.name, default) if isinstance(roles, dict) else default if roles is None else None
     if not isinstance(needs, str) or needs not in ROLE_RANK:
         raise DriftError(f".drift.yml: slash.roles.{command.name} must be one of {', '.join(ROLE_RANK)}, not {needs!r}")
     return needs

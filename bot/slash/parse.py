@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reopen": ("CHILD …", "propose again the fixes of children whose pull request was closed unmerged"),
     "close": ('CHILD --reason "…"', "close a child that needs no pull request (doc-only), recording why in the MEGA"),
     "handover": ("", "write the handover and architecture pages into a pull request"),
+    "unlock": ("", "release the run lock a killed run left behind, saying who held it (maintainers)"),
 }
 
 
