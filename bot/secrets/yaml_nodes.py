@@ -71,8 +71,10 @@ def _judge(root: Any, found: dict[int, tuple[Any, list[Span]]]) -> None:
     if isinstance(root, scalar_node):
         _scalar(root, None, [], found)
         return
+    judged_value = _value_spans
     seen: set[int] = set()
     stack = [root]
+    push = stack.append
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -82,22 +84,28 @@ def _judge(root: Any, found: dict[int, tuple[Any, list[Span]]]) -> None:
             for key, value in node.value:
                 if isinstance(key, scalar_node):
                     name = key.value
-                    if len(name) >= 16:
+                    if len(name) >= 16 and _key_spans(name):
                         _add(found, key, list(_key_spans(name)))
                 else:
                     name = None
-                    stack.append(key)
+                    push(key)
                 if not isinstance(value, scalar_node):
-                    stack.append(value)
+                    push(value)
                 elif value.value and (name is not None or len(value.value) >= 8):
-                    judged = _value_spans(name, value.value)
+                    judged = judged_value(name, value.value)
                     if judged is not None and (judged[0] or judged[1]):
                         _scalar(value, name, [], found)
         else:
             items = [n for n in node.value if isinstance(n, scalar_node)]
             flagged = _list_spans(tuple(n.value for n in items))
             for i, item in enumerate(items):
-                _scalar(item, None, list(flagged.get(i, ())), found)
+                extra = flagged.get(i)
+                if extra:
+                    _scalar(item, None, list(extra), found)
+                elif len(item.value) >= 8:
+                    judged = judged_value(None, item.value)
+                    if judged is not None and (judged[0] or judged[1]):
+                        _scalar(item, None, [], found)
             stack += [n for n in node.value if not isinstance(n, scalar_node)]
 
 
