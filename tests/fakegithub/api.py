@@ -21,6 +21,20 @@ ROUTES: dict[tuple[str, str], Callable[["Ctx"], Reply]] = {}
 
 MAX_SUB_ISSUES = 100
 MAX_SUB_ISSUE_DEPTH = 8
+# GitHub refuses a body of more than 65,536 characters on issues, pull requests and comments with
+# 422 "body is too long (maximum is 65536 characters)": renovatebot/renovate#2032 and #14551 (a PR
+# body), googleapis/release-please#1034 (an issue body), telia-oss/github-pr-resource#259 (a comment).
+MAX_BODY = 65_536
+
+
+def _check_body(value: Any, resource: str) -> None:
+    """422 for a body over GitHub's limit, in the shape GitHub answers it (see MAX_BODY)."""
+    if isinstance(value, str) and len(value) > MAX_BODY:
+        if resource == "IssueComment":
+            raise validation_failed({"resource": resource, "code": "unprocessable", "field": "data",
+                                     "message": f"Body is too long (maximum is {MAX_BODY} characters)"})
+        raise validation_failed({"resource": "Issue", "code": "custom", "field": "body",
+                                 "message": f"body is too long (maximum is {MAX_BODY} characters)"})
 
 
 def route(method: str, template: str):
@@ -272,6 +286,7 @@ def create_issue(ctx: Ctx) -> Reply:
     title = ctx.b("title")
     if title is None or (isinstance(title, str) and not title.strip()):
         raise validation_failed({"resource": "Issue", "code": "missing_field", "field": "title"})
+    _check_body(ctx.b("body"), "Issue")
     now = ctx.now()
     issue = Issue(id=ctx.fake.ids.next("issue"), number=repo.next_number, repo=repo,
                   user=ctx.user, title=str(title), body=ctx.b("body"), created_at=now,
@@ -325,6 +340,7 @@ def update_issue(ctx: Ctx) -> Reply:
     if not (author or ctx.can(repo, "triage")):
         raise ctx.forbidden()
     body = ctx.body if isinstance(ctx.body, dict) else {}
+    _check_body(body.get("body"), "Issue")
     if "title" in body and body["title"] is not None:
         issue.title = str(body["title"])
     if "body" in body:
@@ -370,6 +386,7 @@ def create_comment(ctx: Ctx) -> Reply:
     body = ctx.b("body")
     if not isinstance(body, str) or not body:
         raise validation_failed({"resource": "IssueComment", "code": "missing_field", "field": "body"})
+    _check_body(body, "IssueComment")
     if issue.locked and not ctx.can(repo, "write"):
         raise ApiError(403, "Unable to create comment because issue is locked.")
     now = ctx.now()
@@ -405,6 +422,7 @@ def update_comment(ctx: Ctx) -> Reply:
     body = ctx.b("body")
     if not isinstance(body, str) or not body:
         raise validation_failed({"resource": "IssueComment", "code": "missing_field", "field": "body"})
+    _check_body(body, "IssueComment")
     c.body = body
     c.updated_at = ctx.now()
     return Reply(200, ctx.r.comment(c))
@@ -771,7 +789,8 @@ def create_pull(ctx: Ctx) -> Reply:
     head_owner, sep, head_ref = (head or "").rpartition(":")
     if not sep:
         head_owner, head_ref = repo.owner.login, head or ""
-    branches = repo.git.branches()
+    # Right after a push GitHub may not know the new head yet (FakeGitHub(push_lag=...)).
+    branches = fake.branches_for_pulls(repo)
     if not isinstance(base, str) or base not in branches:
         raise validation_failed({"resource": "PullRequest", "field": "base", "code": "invalid"})
     if head_owner.lower() != repo.owner.login.lower() or head_ref not in branches:
@@ -783,6 +802,7 @@ def create_pull(ctx: Ctx) -> Reply:
         raise ApiError(422, "Validation Failed", errors=[{
             "resource": "PullRequest", "code": "custom", "field": "issue",
             "message": "converting an issue into a pull request is not supported by the fake"}])
+    _check_body(ctx.b("body"), "PullRequest")
     for i in repo.issues.values():
         if i.is_pr and i.state == "open" and i.pull.head_ref == head_ref and i.pull.base_ref == base:
             raise validation_failed({
@@ -820,6 +840,7 @@ def update_pull(ctx: Ctx) -> Reply:
     author = ctx.user is issue.user
     body = ctx.body if isinstance(ctx.body, dict) else {}
     edits_content = any(k in body for k in ("title", "body", "base", "maintainer_can_modify"))
+    _check_body(body.get("body"), "PullRequest")
     if edits_content and not (author or ctx.can(repo, "write")):
         raise ctx.forbidden()
     if "state" in body and not (author or ctx.can(repo, "triage")):

@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .server import FakeGitHub
 
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)?$")
+# How many Authorization headers a request carried, when more than one (set by the server).
+AUTH_COUNT = ":authorization-count"
 
 
 def _backend() -> str:
@@ -53,7 +55,22 @@ def serve(fake: "FakeGitHub", method: str, path: str, query: str, headers: dict[
     assert m
     push = is_push(path, query)
     challenge = {"WWW-Authenticate": 'Basic realm="GitHub"'}
-    creds = parse_authorization(headers.get("authorization"))
+    if headers.get(AUTH_COUNT):
+        # Two Authorization headers (actions/checkout's persisted extraheader plus one's own) get
+        # 400 'Duplicate header: "Authorization"': peter-evans/create-pull-request#4272,
+        # case-contract-testing/contract-case#1356, Mic92/update-flake-inputs#29.
+        return (*_text(400, 'Duplicate header: "Authorization"'), None, push)
+    raw = (headers.get("authorization") or "").strip()
+    if raw and raw.partition(" ")[0].lower() != "basic":
+        # GitHub's git endpoint takes a token only as the password of Basic authentication
+        # (`x-access-token:TOKEN`, docs.github.com/en/apps/creating-github-apps/authenticating-
+        # with-a-github-app/authenticating-as-a-github-app-installation, "Using an installation
+        # access token to authenticate as an app installation"); `Authorization: bearer` (or
+        # `token`) gets 401 although the REST API takes it: fluxcd/source-controller#1091,
+        # scottgl9/skelm#152, entireio/cli#827.
+        return (*_text(401, "Invalid username or token. Password authentication is not "
+                            "supported for Git operations.", challenge), None, push)
+    creds = parse_authorization(raw or None)
     user: Optional[User] = None
     if creds.present:
         user = fake._user_for_token(creds.token)
@@ -93,7 +110,7 @@ def serve(fake: "FakeGitHub", method: str, path: str, query: str, headers: dict[
         "GATEWAY_INTERFACE": "CGI/1.1",
     }
     for k, v in headers.items():
-        if k in ("authorization", "content-type", "content-length"):
+        if k in ("authorization", "content-type", "content-length", AUTH_COUNT):
             continue
         env["HTTP_" + k.upper().replace("-", "_")] = v
     p = subprocess.run([_BACKEND], input=body, capture_output=True, env=env)

@@ -31,7 +31,22 @@ from .state import (DEFAULT_LABELS, PERMISSIONS, REVIEW_STATES, Clock, Comment, 
 
 RESET = object()  # outcome: close the socket without an answer
 
-FAULTS = ("500", "502", "503", "secondary_rate_limit", "reset", "delay")
+# Secondary rate limits come as 403 or 429, with `retry-after` only sometimes; GitHub's
+# "Rate limits for the REST API" (docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api,
+# "Exceeding the rate limit"): "you may receive a 403 or 429 response"; "If the retry-after response
+# header is present, you should not retry your request until after that many seconds has elapsed ...
+# Otherwise, you should wait for at least one minute before retrying." Seen without the header in
+# octokit/plugin-throttling.js#454 and EnricoMi/publish-unit-test-result-action#419.
+SECONDARY_FAULTS = {  # fault -> (status, sends retry-after)
+    "secondary_rate_limit": (403, True),
+    "secondary_rate_limit_429": (429, True),
+    "secondary_rate_limit_no_retry_after": (403, False),
+    "secondary_rate_limit_429_no_retry_after": (429, False),
+}
+# HTML where JSON was expected: GitHub's own 502 "Unicorn!" page (PyGithub/PyGithub#2047,
+# octokit/graphql.js#554, osunyorg/admin#1792) and a proxy's or captive portal's 200 page.
+HTML_FAULTS = ("html_502", "html_200")
+FAULTS = ("500", "502", "503", *SECONDARY_FAULTS, "reset", "delay", *HTML_FAULTS)
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 _LIVE: "weakref.WeakSet[FakeGitHub]" = weakref.WeakSet()
@@ -112,7 +127,7 @@ class FakeGitHub:
 
     def __init__(self, *, strict: bool = True, close_prs_on_branch_delete: bool = True,
                  rate_limit: int = 5000, anonymous_rate_limit: int = 60,
-                 start: bool = True):
+                 push_lag: float = 0.0, start: bool = True):
         self.root = Path(tempfile.mkdtemp(prefix="fakegithub-"))
         self.git_root = self.root / "git"
         self.git_root.mkdir()
@@ -120,6 +135,11 @@ class FakeGitHub:
         self.clock = Clock()
         self.ids = Ids()
         self.close_prs_on_branch_delete = close_prs_on_branch_delete
+        # Seconds (of self.clock) after a push during which creating a pull request sees the
+        # branch as it was before: GitHub's "No commits between" / invalid `head` right after a
+        # push (mislav/hub#1294, gitbutlerapp/gitbutler#4459).
+        self.push_lag = push_lag
+        self._lagging: dict[tuple[str, str], tuple[Optional[str], float]] = {}
         self._rate_limit = rate_limit
         self._anon_rate_limit = anonymous_rate_limit
         self._lock = threading.RLock()
@@ -220,6 +240,14 @@ class FakeGitHub:
             tok = self._token_of.pop(login.lower(), None)
             self._tokens.pop(tok, None)
 
+    def delete_user(self, login: str) -> None:
+        """The account is deleted (its comments stay, as GitHub's "ghost"): asking about it is 404."""
+        with self._lock:
+            self.revoke_token(login)
+            self._users.pop(login.lower(), None)
+            for r in self._repos.values():
+                r.perms.pop(login.lower(), None)
+
     def add_repo(self, full_name: str, *, default_branch: str = "main", private: bool = False,
                  initial_files: Optional[dict[str, str]] = None,
                  description: Optional[str] = None, owner_type: str = "User") -> Repo:
@@ -271,7 +299,8 @@ class FakeGitHub:
         return self.repo(repo).git.path
 
     def git_auth_header(self, login: str, scheme: str = "basic") -> str:
-        """Header for `git -c http.extraHeader=...` (basic x-access-token or bearer)."""
+        """Header for `git -c http.extraHeader=...`: basic x-access-token (what GitHub's git
+        endpoint takes) or bearer (which it refuses, see githttp.py)."""
         tok = self.token_for(login)
         if scheme == "bearer":
             return f"Authorization: bearer {tok}"
@@ -432,10 +461,15 @@ class FakeGitHub:
         """Script a fault for the nth (..nth+times-1) request matching method and path.
 
         path is a template ("/repos/{owner}/{repo}/pulls") or a concrete path.
-        fault: "500", "502", "503", "secondary_rate_limit" (403 + retry-after:
-        seconds), "reset" (close the socket, no answer) or "delay" (sleep
-        seconds, then answer normally).  apply_then=<fault> performs the
-        request first (the write happens) and then answers with that fault.
+        fault: "500", "502", "503"; "secondary_rate_limit" (403 + retry-after:
+        seconds), "secondary_rate_limit_429" (429 + retry-after: seconds),
+        "secondary_rate_limit_no_retry_after" (403) and
+        "secondary_rate_limit_429_no_retry_after" (429) -- a limit that lasts is
+        times=N; "html_502" (GitHub's 502 Unicorn page) and "html_200" (a proxy's
+        200 HTML page where JSON was expected); "reset" (close the socket, no
+        answer) or "delay" (sleep seconds, then answer normally).
+        apply_then=<fault> performs the request first (the write happens) and
+        then answers with that fault.
         """
         if apply_then is not None:
             if fault is not None:
@@ -468,16 +502,23 @@ class FakeGitHub:
     def _fault_outcome(self, f: Fault, user: Optional[User]):
         if f.fault == "reset":
             return RESET
-        if f.fault == "secondary_rate_limit":
+        if f.fault in SECONDARY_FAULTS:
+            status, retry_after = SECONDARY_FAULTS[f.fault]
             body = {"message": "You have exceeded a secondary rate limit. Please wait a few "
                                "minutes before you try again. If you reach out to GitHub Support "
                                "for help, please include the request ID FAKE:0000:0000.",
                     "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-"
                                          "the-rest-api#about-secondary-rate-limits",
-                    "status": "403"}
-            return _Outcome(403, {"Retry-After": str(int(f.seconds)),
-                                  "Content-Type": "application/json; charset=utf-8",
-                                  **self._rl_headers(user)}, dumps(body))
+                    "status": str(status)}
+            # The primary budget is untouched: x-ratelimit-remaining stays healthy.
+            headers = {"Content-Type": "application/json; charset=utf-8", **self._rl_headers(user)}
+            if retry_after:
+                headers["Retry-After"] = str(int(f.seconds))
+            return _Outcome(status, headers, dumps(body))
+        if f.fault == "html_502":
+            return _Outcome(502, {"Content-Type": "text/html; charset=utf-8"}, UNICORN_PAGE)
+        if f.fault == "html_200":
+            return _Outcome(200, {"Content-Type": "text/html; charset=utf-8"}, PROXY_PAGE)
         status = int(f.fault)
         msg = {500: "Server Error", 502: "Server Error", 503: "Service Unavailable"}[status]
         return _Outcome(status, {"Content-Type": "application/json; charset=utf-8"},
@@ -578,6 +619,28 @@ class FakeGitHub:
     def _users_by_email(self) -> dict[str, User]:
         return {u.commit_email.lower(): u for u in self._users.values()}
 
+    def _lag_branches(self, repo: Repo, before: dict[str, str]) -> None:
+        """Remember what each branch a push moved was before it, for `push_lag` seconds."""
+        until = self.clock.now().timestamp() + self.push_lag
+        for name, sha in repo.git.branches().items():
+            if before.get(name) != sha:
+                self._lagging[(repo.full_name.lower(), name)] = (before.get(name), until)
+
+    def branches_for_pulls(self, repo: Repo) -> dict[str, str]:
+        """The branches as creating a pull request sees them: a branch pushed less than
+        `push_lag` seconds ago still has its old tip (or does not exist yet)."""
+        branches = repo.git.branches()
+        now = self.clock.now().timestamp()
+        for (full, name), (old, until) in list(self._lagging.items()):
+            if now >= until:
+                del self._lagging[(full, name)]
+            elif full == repo.full_name.lower():
+                if old is None:
+                    branches.pop(name, None)
+                else:
+                    branches[name] = old
+        return branches
+
     def _after_ref_change(self, repo: Repo, actor: Optional[User]) -> None:
         repo.pushed_at = self.clock.now()
         self._sync_refs(repo, actor)
@@ -671,13 +734,17 @@ class FakeGitHub:
             user = self._user_for_token(creds.token)
             out = self._fault_outcome(fault, user)
         elif kind == "git":
+            m = githttp.GIT_PATH.match(path)
+            pushing = githttp.is_push(path, qs) and method == "POST"
+            with self._lock:
+                r = self._find_repo(m.group("owner"), m.group("repo"))
+                before = r.git.branches() if pushing and r is not None and self.push_lag else None
             status, hdrs, data, user, push = githttp.serve(self, method, path, qs, headers, body)
-            if push and method == "POST" and status == 200:
-                m = githttp.GIT_PATH.match(path)
+            if pushing and status == 200 and r is not None:
                 with self._lock:
-                    r = self._find_repo(m.group("owner"), m.group("repo"))
-                    if r is not None:
-                        self._after_ref_change(r, user)
+                    self._after_ref_change(r, user)
+                    if before is not None:
+                        self._lag_branches(r, before)
             out = _Outcome(status, hdrs, data)
         else:
             out, user, json_body = self._api(method, path, qs, headers, body, op, params)
@@ -686,7 +753,7 @@ class FakeGitHub:
                 time.sleep(fault.seconds)  # the write has happened; only the answer is held
             else:
                 out = self._fault_outcome(fault, user)
-        if kind == "api" and out is not RESET and op is not None:
+        if kind == "api" and out is not RESET and op is not None and fault_name not in HTML_FAULTS:
             for problem in spec.check_response(op, out.status, out.body):
                 self._violation("response", "bad-response", method, path, template,
                                 f"status {out.status}: {problem}")
@@ -790,6 +857,9 @@ class FakeGitHub:
         status = reply.status
         if method == "GET" and 200 <= status < 300 and data:
             # GitHub's ETags differ per token (not per user): a new token's first read is a full one.
+            # Its answers say `Vary: Accept, Authorization, Cookie, X-GitHub-OTP` (as below), and
+            # "Best practices for using the REST API" (docs.github.com/en/rest/using-the-rest-api/
+            # best-practices-for-using-the-rest-api, "Use conditional requests") keys 304s to them.
             salt = (parse_authorization(headers.get("authorization")).token or "").encode()
             etag = 'W/"' + hashlib.sha256(data + b"\0" + salt).hexdigest()[:40] + '"'
             hdrs["ETag"] = etag
@@ -804,6 +874,16 @@ class FakeGitHub:
             b.remaining = max(b.remaining - 1, 0)
         hdrs.update(self._rl_headers(user))
         return _Outcome(status, hdrs, data)
+
+
+# GitHub's 502 page, shortened (the real one carries inline CSS and an image): PyGithub/PyGithub#2047.
+UNICORN_PAGE = (b"<!DOCTYPE html>\r\n<html>\r\n  <head>\r\n    <title>Unicorn! &middot; GitHub</title>\r\n"
+                b"  </head>\r\n  <body>\r\n    <div class=\"container\">\r\n      <p><strong>No server is "
+                b"currently available to service your request.</strong></p>\r\n      <p>Sorry about that. "
+                b"Please try refreshing and contact us if the problem persists.</p>\r\n    </div>\r\n"
+                b"  </body>\r\n</html>\r\n")
+PROXY_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Network login</title></head>\n<body><h1>Sign in to "
+              b"continue</h1><p>This network requires you to accept the terms of use.</p></body></html>\n")
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -884,6 +964,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeGitHub = self.server.fake
         body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
+        sent = self.headers.get_all("Authorization") or []
+        if len(sent) > 1:  # the dict keeps one; the git endpoint refuses two (githttp.py)
+            headers[githttp.AUTH_COUNT] = str(len(sent))
         out = fake._process(method, self.path, headers, body)
         if out is RESET:
             try:
