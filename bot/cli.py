@@ -506,7 +506,7 @@ def verify(repo: Path, fmt: str) -> int:
     Example:
       drift verify --format json
     """
-    from bot.capture import now_utc
+    from bot.capture.clock import now_utc
     from bot.config import load_config
     from bot.verify import exit_code, parse_probes, render_probes, run_probes
 

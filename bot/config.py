@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,10 +269,13 @@ def _build(raw: dict[str, Any], path: Path, fail: _Fail) -> Config:
     )
 
 
+def slug_for(children: Sequence[str]) -> str:
+    """The branch name's tail of a pull request carrying these children: drift/<slug>."""
+    return "-".join(re.sub(r"[^a-z0-9]+", "-", c.lower()).strip("-") for c in children)
+
+
 def _check_branches(children: list[ChildRule], groups: list[tuple[str, ...]], fail: _Fail) -> None:
     """Two pull requests may not share a branch: R-1 and R.1 would both be drift/r-1."""
-    from bot.plan import slug_for
-
     grouped = {m for g in groups for m in g}
     units = [*groups, *((c.name,) for c in children if c.name not in grouped)]
     taken: dict[str, tuple[str, ...]] = {}

@@ -1,10 +1,9 @@
 """The pull request units: one per child with live fixes, or per atomic group of children. Pure."""
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from bot.config import Config
+from bot.config import Config, slug_for
 from bot.model import DiffReport, Divergence, ProposedPR
 
 TitleFn = Callable[[tuple[str, ...], str], str]
@@ -12,10 +11,6 @@ TitleFn = Callable[[tuple[str, ...], str], str]
 
 def default_title(children: tuple[str, ...], base: str) -> str:
     return f"drift: bring the live fixes of {' + '.join(children)} back to {base}"
-
-
-def slug_for(children: Sequence[str]) -> str:
-    return "-".join(re.sub(r"[^a-z0-9]+", "-", c.lower()).strip("-") for c in children)
 
 
 def proposed_prs(report: DiffReport, config: Config, title: TitleFn = default_title) -> tuple[ProposedPR, ...]:

@@ -3,21 +3,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
+from bot.capture.clock import now_utc
 from bot.capture.dir import read_dir
 from bot.errors import SourceError
 from bot.model import Snapshot
 
 if TYPE_CHECKING:
     from bot.config import Config
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def capture(source: str, files: Sequence[tuple[str, str]], *, relative_to: Path) -> Snapshot:
@@ -30,7 +26,7 @@ def capture(source: str, files: Sequence[tuple[str, str]], *, relative_to: Path)
     if source.startswith(("docker://", "ssh://")):
         from bot.capture.docker import capture_engine  # the Docker SDK is only paid for when used
 
-        return capture_engine(source, files, tool_version=__version__)
+        return capture_engine(source, files, tool_version=__version__, now=now_utc)
     raise SourceError(f"unknown source {source!r}; use dir:PATH, docker://[?project=NAME] or ssh://user@host[:port][?project=NAME]")
 
 

@@ -8,12 +8,13 @@ compared with the compose file now on disk (bot.capture.runtime).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot.capture.clock import now_utc
 from bot.capture.files import MAX_FILE_BYTES, take_file
 from bot.capture.compose_project import project_model
 from bot.capture.container_config import image_ref
@@ -117,10 +118,10 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_version: str) -> Snapshot:
+def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_version: str,
+                   now: Callable[[], str] = now_utc) -> Snapshot:
     """Capture the tracked files and the runtime state of one compose project on an engine."""
     from bot.adapters.docker import Engine  # the SDK only when an engine is read
-    from bot.capture import now_utc
 
     from bot.progress import Progress
 
@@ -177,7 +178,7 @@ def capture_engine(source: str, files: Sequence[tuple[str, str]], *, tool_versio
         captures.append(take_file(live, repo, got.data, mtime=_seconds(got.mtime), problem=got.problem))
 
     runtime = _runtime(project, root, containers, inspected, ids, refs, tracked, captures, host_files, compose_paths)
-    return Snapshot(source=source, host=host, captured_at=now_utc(), tool_version=tool_version,
+    return Snapshot(source=source, host=host, captured_at=now(), tool_version=tool_version,
                     files=tuple(captures), runtime=runtime, project=project.name)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checks import CheckContext, Side, check, finding_id
+from bot.checks.base import CheckContext, Side, check, finding_id
 from bot.checks.caddyfile import CaddyConfig, parse_caddyfile
 from bot.checks.model_cache import tracked_path
 from bot.compare.compose import locate_line

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.checks import CheckContext, check, finding_id
+from bot.checks.base import CheckContext, check, finding_id
 from bot.compare.compose import locate_line
 from bot.model import Finding
 

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bot.checks import CheckContext, Side, check, finding_id
+from bot.checks.base import CheckContext, Side, check, finding_id
 from bot.compare.compose import locate_line
 from bot.model import Finding
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bot.checks import CheckContext, Side, check, finding_id
+from bot.checks.base import CheckContext, Side, check, finding_id
 from bot.compare.compose import locate_line
 from bot.model import Finding, ServiceRuntime
 

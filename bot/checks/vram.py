@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.checks import CheckContext, check, finding_id
+from bot.checks.base import CheckContext, check, finding_id
 from bot.compare.compose import locate_line
 from bot.model import Finding
 

@@ -63,11 +63,11 @@ def plan_run(world: World, state: GitHubState, *, reopen: frozenset[str] = froze
     if pulls and world.applies:
         add(pull_writes(world, state, reopen=reopen, only=only))
     if tracks:
-        writes = tracker_writes(world, state, numbers, closed_now)
-        created = [w for w in writes if isinstance(w, IssueCreate)]
+        writes = tracker_writes(world, state, numbers, closed_now, failed)
+        created = [w for w in writes if isinstance(w, IssueCreate) and w.key not in failed]
         if created:
             add(created)  # the research issues declared by title; then linked, ordered and shown
-            writes = tracker_writes(world, state, numbers, closed_now)
+            writes = tracker_writes(world, state, numbers, closed_now, failed)
         add(writes)
     if pulls and world.applies and only is None:
         add(docs_writes(world, state))

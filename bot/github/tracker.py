@@ -88,8 +88,9 @@ def mega_writes(world: World, state: GitHubState, numbers: Numbers) -> list[Writ
 
 
 def tracker_writes(world: World, state: GitHubState, numbers: Numbers,
-                   closed_now: Mapping[str, str] | None = None) -> list[Write]:
-    """Everything after the MEGA exists: research, closes, comments, the MEGA's body."""
+                   closed_now: Mapping[str, str] | None = None, failed: frozenset[str] = frozenset()) -> list[Write]:
+    """Everything after the MEGA exists: research, closes, comments, the MEGA's body. A write in
+    `failed` (GitHub refused it this run) is not made, and the body shows the state without it."""
     mega = state.mega
     if mega is None or state.mega_subs is None:
         return []
@@ -129,6 +130,8 @@ def tracker_writes(world: World, state: GitHubState, numbers: Numbers,
     if plan.closures:
         # Close first, then render the MEGA with those issues closed: one run settles it.
         for closure in plan.closures:
+            if f"close:{closure.issue}" in failed:
+                continue
             why = ("everything it carried has landed" if closure.name != "R-0" else "its gates are satisfied")
             out.append(IssueClose(f"close:{closure.issue}", f"#{closure.issue}", why, closure.issue, closure.name,
                                   closure.comment))
@@ -153,6 +156,8 @@ def tracker_writes(world: World, state: GitHubState, numbers: Numbers,
             if found[1] != comment.body:
                 out.append(CommentEdit(key, f"#{comment.issue}", f"the {comment.child} comment is out of date",
                                        found[0], comment.issue, comment.body))
+            continue
+        if key in failed:
             continue
         new_ids[comment.child] = numbers.new(f"the new {comment.child} comment")
         out.append(CommentCreate(key, f"#{comment.issue}", f"{comment.child} has no drift-bot comment yet",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.checks import finding_id
+from bot.checks.base import finding_id
 from bot.model import Finding
 from bot.verify.judge import ProbeResult
 
