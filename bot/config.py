@@ -41,6 +41,37 @@ class Instance:
     host: str | None = None  # the instance's name on pages, when it is not what the capture records
 
 
+# Every commit the bot makes is the bot's: git's own idea of the user (its config, or a name made
+# from the host name, which fails on a runner whose host name has no domain) is never asked.
+DEFAULT_IDENTITY = ("drift-bot", "drift-bot@users.noreply.github.com")  # `bot:` overrides it
+DOCS_DIR = "apps/docs/content/docs/operations"
+
+
+@dataclass(frozen=True)
+class HandoverDocs:
+    """`docs.handover`: `drift apply` keeps the handover entry of this slug in a pull request."""
+
+    slug: str = "bring-up"
+    architecture: bool = False  # the stack's architecture page too
+
+
+@dataclass(frozen=True)
+class DocsConfig:
+    """`docs:` in .drift.yml: where the docs site's pages are and how they are listed."""
+
+    dir: str = DOCS_DIR
+    changelog: str | None = None
+    content_root: str | None = None
+    base_url: str | None = None
+    sidebar: str = "newest-first"
+    head: tuple[str, ...] = ()
+    architecture: str | None = None  # the architecture page's name
+    doc_only: dict[str, str] = field(default_factory=dict)  # child -> why it closes without code
+    icons: bool | dict[str, str] = True
+    handover: HandoverDocs | None = None
+    migrate: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -56,11 +87,17 @@ class Config:
     remote: str = "origin"
     gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     verify: tuple[dict[str, Any], ...] = ()
-    docs: dict[str, Any] = field(default_factory=dict)
+    docs: DocsConfig = DocsConfig()
     instances: tuple[Instance, ...] = ()
     host: str | None = None  # the instance's name on pages (a `dir:` source cannot tell it)
     kinds: dict[str, str] = field(default_factory=dict)  # repo path -> kind, where `files:` says it
-    extra: dict[str, Any] = field(default_factory=dict)  # keys later stages read (bot, templates, instances...)
+    identity: tuple[str, str] = DEFAULT_IDENTITY  # every commit's author and committer (`bot:`)
+    templates: str | None = None  # the team's templates folder, relative to the root
+    close_children: bool = False
+    checks: dict[str, Any] = field(default_factory=dict)  # check name -> its settings
+    slash_roles: dict[str, str] = field(default_factory=dict)  # /drift command -> the role it needs
+    issues: dict[str, int] = field(default_factory=dict)  # other issues gates and verify_closes name
+    verify_closes: str | None = None  # the child a run whose probes all pass may close
 
     @property
     def root(self) -> Path:
@@ -260,13 +297,42 @@ def _build(raw: dict[str, Any], path: Path, fail: _Fail) -> Config:
         remote=raw.get("remote") or "origin",
         gates=gates,
         verify=tuple(raw.get("verify") or ()),
-        docs=dict(docs),
+        docs=_docs(docs),
         instances=tuple(instances),
         host=raw.get("host"),
         kinds=kinds,
-        extra={k: raw[k] for k in ("bot", "templates", "close_children", "checks", "slash", "issues", "verify_closes")
-               if k in raw},
+        identity=_identity(raw.get("bot"), fail),
+        templates=raw.get("templates"),
+        close_children=bool(raw.get("close_children")),
+        checks=dict(raw.get("checks") or {}),
+        slash_roles=dict((raw.get("slash") or {}).get("roles") or {}),
+        issues=dict(raw.get("issues") or {}),
+        verify_closes=closes,
     )
+
+
+def _docs(raw: dict[str, Any]) -> DocsConfig:
+    handover = raw.get("handover")
+    if isinstance(handover, dict):
+        handover = HandoverDocs(str(handover.get("slug") or "bring-up"), bool(handover.get("architecture")))
+    else:
+        handover = HandoverDocs() if handover else None
+    return DocsConfig(dir=str(raw.get("dir") or DOCS_DIR), changelog=raw.get("changelog") or None,
+                      content_root=raw.get("content_root"), base_url=raw.get("base_url"),
+                      sidebar=str(raw.get("sidebar") or "newest-first"), head=tuple(str(h) for h in raw.get("head") or ()),
+                      architecture=raw.get("architecture"), doc_only={str(k): str(v) for k, v in (raw.get("doc_only") or {}).items()},
+                      icons=raw.get("icons", True), handover=handover, migrate=tuple(str(p) for p in raw.get("migrate") or ()))
+
+
+def _identity(raw: Any, fail: "_Fail") -> tuple[str, str]:
+    """`bot: {name, email}`: an identity git can write, or one line naming what to fix."""
+    bot = raw or {}
+    name = str(bot.get("name") or DEFAULT_IDENTITY[0]).strip()
+    email = str(bot.get("email") or DEFAULT_IDENTITY[1]).strip()
+    if any(c in name + email for c in "<>\n") or not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+        raise fail(f"`bot:` {name!r} <{email}> is not an identity git can write "
+                   "(a name, and an email such as drift-bot@users.noreply.github.com)", "bot")
+    return name, email
 
 
 def slug_for(children: Sequence[str]) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from bot.config import DocsConfig
 from bot.errors import DriftError
 
 ORDERS = ("newest-first", "append")
@@ -145,7 +146,7 @@ def entry_problem(entry: Any) -> str | None:
     return None
 
 
-def meta_updates(pages: Iterable[str], docs: Mapping[str, Any], read: Callable[[str], str | None]) -> dict[str, str]:
+def meta_updates(pages: Iterable[str], docs: DocsConfig, read: Callable[[str], str | None]) -> dict[str, str]:
     """The `meta.json` files to write for newly written pages (paths as in `pages`).
 
     `docs` is the `docs:` settings: `dir` takes `sidebar` and `head`; the changelog folder is
@@ -158,13 +159,13 @@ def meta_updates(pages: Iterable[str], docs: Mapping[str, Any], read: Callable[[
         stem, ext = posixpath.splitext(name)
         if ext in (".mdx", ".md"):
             by_folder.setdefault(folder, []).append(stem)
-    changelog = str(docs.get("changelog") or "").rstrip("/")
+    changelog = (docs.changelog or "").rstrip("/")
     out = {}
     for folder, names in sorted(by_folder.items()):
         path = posixpath.join(folder, "meta.json")
         is_log = bool(changelog) and folder == changelog
-        order = "newest-first" if is_log else str(docs.get("sidebar") or "newest-first")
-        head = () if is_log else tuple(str(h) for h in docs.get("head") or ())
+        order = "newest-first" if is_log else docs.sidebar
+        head = () if is_log else docs.head
         before = read(path)
         title = posixpath.basename(folder).replace("-", " ").capitalize() or "Docs"
         after = update_meta(before, names, order=order, head=head, path=path, title=title)

@@ -23,7 +23,7 @@ def issue_names(config: Config) -> dict[str, int]:
     for item in config.tracker.research:
         if isinstance(item, dict) and item.get("key") and item.get("issue"):
             names[str(item["key"])] = int(item["issue"])
-    for name, number in (config.extra.get("issues") or {}).items():
+    for name, number in config.issues.items():
         names[str(name)] = int(number)
     return names
 

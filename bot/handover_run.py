@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.config import Config
 from bot.docs_meta import meta_updates
 from bot.gates import issue_names
-from bot.handover import DOCS_DIR, entry_slug, handover_pages
+from bot.handover import entry_slug, handover_pages
 from bot.handover_entry import as_of_report, newest_page, page_host, read_entry
 from bot.model import DiffReport, GitHubState, Snapshot
 
@@ -43,7 +43,7 @@ def handover_files(config: Config, repo: Path, snapshot: Snapshot, report: DiffR
         return {**pages, **meta_updates(pages, config.docs, read)}
 
     name = entry_slug(slug)
-    folder = str(config.docs.get("dir") or DOCS_DIR).strip("/")
+    folder = config.docs.dir.strip("/")
     if date is not None:
         entry: str | None = f"{folder}/handover-{date}-{name}.mdx"
     else:

@@ -157,7 +157,7 @@ def migration_files(config: Config, sources: Mapping[str, str], read: Callable[[
     `read` gives a file of the docs folder as it stands (None when absent)."""
     from bot.docs_meta import meta_updates
 
-    docs_dir = str(config.docs.get("dir") or "apps/docs/content/docs/operations")
+    docs_dir = config.docs.dir
     names = {src: page_name(src) for src in sources}
     blob = f"{server_url.rstrip('/')}/{repository}/blob/{config.base}"
     migrated = [migrate(src, text, docs_dir=docs_dir, pages=names, blob_url=blob) for src, text in sources.items()]

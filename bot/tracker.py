@@ -158,7 +158,7 @@ def _verification_closure(config: Config, report: DiffReport, view: TrackerView,
     """The verification child (`verify_closes:`) once every probe passed and its gate is open."""
     from bot.gates import issue_names
 
-    name = config.extra.get("verify_closes")
+    name = config.verify_closes
     number = issue_names(config).get(str(name)) if name else None
     probes = [f for f in report.findings if f.check == "verify"]
     issue = view.issues.get(number) if number else None
@@ -180,7 +180,7 @@ def _closures(config: Config, view: TrackerView, children: list[dict[str, Any]],
     if verified is not None:
         out.append(verified)
         held.discard(verified.name)
-    if not config.extra.get("close_children"):
+    if not config.close_children:
         return out
     for row in children:
         issue = view.issues.get(row["issue"]) if row["issue"] else None

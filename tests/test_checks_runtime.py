@@ -264,5 +264,5 @@ def test_runtime_settings_are_validated_with_their_line(text, message):
 def test_valid_runtime_settings_are_kept():
     cfg = parse_config(CONFIG + "checks:\n  runtime: {max_restarts: 0, enabled: true}\n  vram: {threshold: 0.8}\n",
                        Path("/r/.drift.yml"))
-    assert cfg.extra["checks"]["runtime"] == {"max_restarts": 0, "enabled": True}
-    assert parse_config(CONFIG + "checks:\n  runtime:\n", Path("/r/.drift.yml")).extra["checks"] == {"runtime": None}
+    assert cfg.checks["runtime"] == {"max_restarts": 0, "enabled": True}
+    assert parse_config(CONFIG + "checks:\n  runtime:\n", Path("/r/.drift.yml")).checks == {"runtime": None}

@@ -25,7 +25,7 @@ def test_the_bundled_config_maps_the_real_children() -> None:
     assert config.tracker.research == ({"key": "RT-1", "issue": 673, "title": "GPU VRAM architecture viability on L4"},
                                        {"key": "RT-2", "issue": 674, "title": "turn-detector / HF-cache lifecycle"})
     assert config.host == "gpu-l4-01"
-    assert config.extra["issues"] == {"R-10": 670, "R-12": 671}
+    assert config.issues == {"R-10": 670, "R-12": 671}
     assert ("docker-compose.yml", "voice/docker-compose.yml") in config.files
     assert config.gates == {"R-10": ("RT-1",), "R-0": ("R-10",)}
     assert config.gpus["0"]["memory_gib"] == 23.0
@@ -90,7 +90,7 @@ def test_slash_roles_must_be_a_mapping() -> None:
 
 
 def test_a_valid_role_is_kept() -> None:
-    assert parse("files: {a: b}\nslash: {roles: {apply: maintain}}\n").extra["slash"] == {"roles": {"apply": "maintain"}}
+    assert parse("files: {a: b}\nslash: {roles: {apply: maintain}}\n").slash_roles == {"apply": "maintain"}
 
 
 # --- the schema: schema/drift.schema.json ----------------------------------------------

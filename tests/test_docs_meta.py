@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.config import DocsConfig
 from bot.docs_meta import MetaError, entry_problem, meta_problems, meta_updates, update_meta
 
 OPS = json.dumps({
@@ -76,7 +77,7 @@ def test_invalid_json_is_an_error_naming_the_file() -> None:
 
 
 def test_meta_updates_names_the_broken_file_and_returns_no_text_for_it() -> None:
-    docs = {"dir": "ops", "changelog": "log", "head": HEAD}
+    docs = DocsConfig(dir="ops", changelog="log", head=tuple(HEAD))
     files = {"ops/meta.json": "{oops", "log/meta.json": None}
     with pytest.raises(MetaError, match="ops/meta.json is not valid JSON"):
         meta_updates(["ops/handover-2026-04-24-x.mdx"], docs, files.get)

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.config import Instance
+from bot.config import HandoverDocs, Instance
 from bot.github.markers import (MEGA_MARKER, child_marker, closed_by_bot, pr_marker, read_section, read_state,
                                 render_marker, write_state)
 from bot.github.ops import IssueCreate, Operation
@@ -21,10 +21,10 @@ from tests.github_plan_support import (BASE, PARENT, GitHubAnswers, apply_in_mem
                                        world_of)
 from tests.test_tracker import CONFIG, ISSUES, MEGA, pulls_for
 
-CLOSING = replace(CONFIG, extra={**CONFIG.extra, "close_children": True})
+CLOSING = replace(CONFIG, close_children=True)
 GATED = replace(CONFIG, gates={**CONFIG.gates, "R-8": ("RT-1",)})  # R-8's fix waits for RT-1's decision
 FLEET = replace(CONFIG, instances=(Instance("l4-a", "dir:/srv/a"), Instance("l4-b", "dir:/srv/b")))
-HANDOVER = replace(CONFIG, docs={**CONFIG.docs, "handover": True})
+HANDOVER = replace(CONFIG, docs=replace(CONFIG.docs, handover=HandoverDocs()))
 RT3 = {"key": "RT-3", "title": "Whisper on the CPU?"}  # declared by title: the bot opens its issue
 DECLARED = replace(CONFIG, tracker=replace(CONFIG.tracker, research=({"key": "RT-1", "issue": 673}, RT3)))
 CHILDREN = (663, 664, 666, 667, 668, 669)

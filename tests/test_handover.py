@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot.adapters.git import read_base
 from bot.capture import capture
 from bot.checks import run_checks
-from bot.config import Config, parse_config
+from bot.config import Config, DocsConfig, parse_config
 from bot.docs_meta import meta_updates
 from bot.errors import DriftError
 from bot.handover import gather, handover_pages
@@ -306,13 +306,13 @@ def test_hostile_values_compile_and_come_out_as_text(mdx_compiler: str, values: 
 def test_pages_link_each_other_at_the_urls_the_site_serves() -> None:
     from bot.handover import site_url
 
-    assert site_url("apps/docs/content/docs/operations/voice-stack-architecture.mdx", {}) == "/docs/operations/voice-stack-architecture"
-    assert site_url("apps/docs/content/docs/(ops)/runbooks/index.mdx", {}) == "/docs/runbooks"
-    assert site_url("site/content/handbook/ops/x.mdx", {"base_url": "/handbook", "content_root": "content/handbook"}) == "/handbook/ops/x"
-    assert site_url("docs/operations/x.mdx", {}) is None  # not under the content root: named by path
-    assert site_url("apps/docs/content/docs/a b/x.mdx", {}) is None  # a URL would have to escape it
+    assert site_url("apps/docs/content/docs/operations/voice-stack-architecture.mdx", DocsConfig()) == "/docs/operations/voice-stack-architecture"
+    assert site_url("apps/docs/content/docs/(ops)/runbooks/index.mdx", DocsConfig()) == "/docs/runbooks"
+    assert site_url("site/content/handbook/ops/x.mdx", DocsConfig(base_url="/handbook", content_root="content/handbook")) == "/handbook/ops/x"
+    assert site_url("docs/operations/x.mdx", DocsConfig()) is None  # not under the content root: named by path
+    assert site_url("apps/docs/content/docs/a b/x.mdx", DocsConfig()) is None  # a URL would have to escape it
     with pytest.raises(DriftError, match=r"docs.base_url must be a path like /docs"):
-        site_url("apps/docs/content/docs/x.mdx", {"base_url": "https://x.io/(docs)"})
+        site_url("apps/docs/content/docs/x.mdx", DocsConfig(base_url="https://x.io/(docs)"))
     report, live = example()
     plain = pages_of(report, live)  # no changelog link without a site URL: the path in code, as before
     outside = scrub(handover_pages(report, example_config(dir="docs/operations", changelog="docs/changelog"), date=DATE,

@@ -209,8 +209,9 @@ def test_a_role_that_is_not_githubs_is_an_error_never_write() -> None:
     from bot.slash.parse import parse_command
 
     command = parse_command("/drift apply")
-    assert required_role(command, SimpleNamespace(extra={"slash": {"roles": {"apply": "maintain"}}})) == "maintain"
-    assert required_role(command, SimpleNamespace(extra={})) == "write"
-    for bad in ({"roles": {"apply": "Maintain"}}, {"roles": ["apply"]}, {"roles": {"apply": ["admin"]}}):
+    assert required_role(command, SimpleNamespace(slash_roles={"apply": "maintain"})) == "maintain"
+    assert required_role(command, SimpleNamespace(slash_roles={})) == "write"
+    assert required_role(parse_command("/drift unlock"), SimpleNamespace(slash_roles={})) == "maintain"
+    for bad in ({"apply": "Maintain"}, {"apply": ["admin"]}):
         with pytest.raises(DriftError, match="slash.roles.apply must be one of read, triage, write, maintain, admin"):
-            required_role(command, SimpleNamespace(extra={"slash": bad}))
+            required_role(command, SimpleNamespace(slash_roles=bad))

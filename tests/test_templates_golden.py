@@ -28,7 +28,7 @@ from tests.test_tracker import CONFIG, ISSUES, MEGA, RESEARCH, example_report, p
 
 R8_MERGE = "9f1c2ab3d4e5f60718293a4b5c6d7e8f90a1b2c3"  # the merge commit of #704, R-8's pull request
 R8_HEAD = "3e7a91c0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2"  # the head of its branch drift/r-8
-CLOSING = replace(CONFIG, extra={**CONFIG.extra, "close_children": True})
+CLOSING = replace(CONFIG, close_children=True)
 CHILD_ISSUES = (663, 664, 666, 667, 668, 669)
 
 

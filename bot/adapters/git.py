@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bot.config import DEFAULT_IDENTITY
 from bot.errors import BaseRefError, DriftError
 from bot.model import BranchState, UnreadableBase
 
@@ -73,9 +74,6 @@ def lost_race(exc: GitError) -> bool:
                                           "cannot lock ref", "failed to update ref"))
 
 
-# Every commit the bot makes is the bot's: git's own idea of the user (its config, or a name made
-# from the host name, which fails on a runner whose host name has no domain) is never asked.
-DEFAULT_IDENTITY = ("drift-bot", "drift-bot@users.noreply.github.com")
 MIN_GIT = (2, 31)  # GIT_CONFIG_COUNT, which carries the token's header, came with git 2.31
 _git_version: tuple[int, ...] | None = None
 

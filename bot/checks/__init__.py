@@ -28,7 +28,7 @@ def sides(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | Non
 def run_checks(config: Config, snapshot: Snapshot, base_files: Mapping[str, str | None],
                base_commit: str | None) -> tuple[Finding, ...]:
     """Every registered check on both sides; a finding main shares with live is reported once, from live."""
-    settings = config.extra.get("checks") or {}
+    settings = config.checks
     live, main = sides(config, snapshot, base_files, base_commit)
     found: dict[str, Finding] = {}
     for name, fn in REGISTRY.items():

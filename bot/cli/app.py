@@ -153,6 +153,8 @@ Environment:
   DRIFT_REDACTION_KEY_FILE     holding it); kept on the host
   DRIFT_CACHE_DIR              where GitHub's answers and ETags are kept (default ~/.cache/drift-bot)
   DRIFT_RATE_FLOOR             stop when fewer API requests remain (default 50)
+  DRIFT_RETRY_WAIT_MAX         longest wait for GitHub's rate limits before this run stops
+                               writing (default 120 s); the next run completes the work
   DRIFT_LOCK_TTL               seconds a killed run's lock lasts (default 900)
   DRIFT_LOCK_WAIT              seconds a run waits for another's lock (default 600)
   DRIFT_PROGRESS               1: progress lines on stderr even when it is not a terminal; 0: none

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import socket
 import time
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.git import DEFAULT_IDENTITY, Git, lock_field
+from bot.adapters.git import Git, lock_field
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.plan import TitleFn
@@ -62,21 +61,13 @@ def site(config: Config) -> tuple[str, str]:
 
 def author(config: Config) -> tuple[str, str]:
     """The identity every commit of the bot is authored and committed as: `bot: {name, email}`
-    in .drift.yml, else DEFAULT_IDENTITY; never git's config or the host name."""
-    bot = config.extra.get("bot") or {}
-    if not isinstance(bot, dict) or set(bot) - {"name", "email"}:
-        raise ConfigError("`bot:` in .drift.yml is {name: ..., email: ...}, the identity of the bot's commits")
-    name, email = str(bot.get("name") or DEFAULT_IDENTITY[0]).strip(), str(bot.get("email") or DEFAULT_IDENTITY[1]).strip()
-    if any(c in name + email for c in "<>\n") or not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
-        raise ConfigError(f"`bot:` in .drift.yml: {name!r} <{email}> is not an identity git can write "
-                          "(a name, and an email such as drift-bot@users.noreply.github.com)")
-    return name, email
+    in .drift.yml (checked when it was read), else the default; never git's config or the host name."""
+    return config.identity
 
 
 def team_templates(config: Config) -> str | None:
     """The team's own templates folder (`templates:` in .drift.yml), which wins over the bundled one."""
-    folder = config.extra.get("templates")
-    return str(config.root / str(folder)) if folder else None
+    return str(config.root / config.templates) if config.templates else None
 
 
 def title_from_template(templates: str | None) -> TitleFn:

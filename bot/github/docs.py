@@ -19,7 +19,7 @@ from bot.github.blobs import blob_ids
 from bot.github.markers import docs_fingerprint_of, docs_marker
 from bot.github.ops import DocsPull
 from bot.github.world import World
-from bot.handover import DOCS_DIR, handover_pages
+from bot.handover import handover_pages
 from bot.handover_entry import as_of_report, newest_page, page_host, read_entry
 from bot.migrate import migration_files
 from bot.model import BranchState, GitHubState
@@ -50,20 +50,12 @@ def docs_fingerprint(files: Mapping[str, str | None]) -> str:
 def docs_folders(world: World) -> list[str]:
     """The folders the docs pages and their `meta.json` live in: what `observe` reads of them."""
     docs = world.config.docs
-    return [f for f in (str(docs.get("dir") or DOCS_DIR).strip("/"), str(docs.get("changelog") or "").strip("/")) if f]
+    return [f for f in (docs.dir.strip("/"), (docs.changelog or "").strip("/")) if f]
 
 
 def handover_branch(world: World) -> str | None:
-    settings = world.config.docs.get("handover")
-    if not settings:
-        return None
-    return HANDOVER_BRANCH.format(slug=_handover_settings(world)[0])
-
-
-def _handover_settings(world: World) -> tuple[str, bool]:
-    settings = world.config.docs.get("handover")
-    settings = settings if isinstance(settings, dict) else {}
-    return str(settings.get("slug") or "bring-up"), bool(settings.get("architecture"))
+    handover = world.config.docs.handover
+    return HANDOVER_BRANCH.format(slug=handover.slug) if handover else None
 
 
 def handover_title(date: str, slug: str) -> str:
@@ -91,17 +83,17 @@ def handover_change(world: World, state: GitHubState) -> DocsChange | None:
     (`bot.handover_entry`): a new clock alone is no news. While its pull request is open the
     entry is rewritten in place; once merged, the next news starts an entry of its own day.
     """
-    branch = handover_branch(world)
-    if branch is None:
+    branch, settings = handover_branch(world), world.config.docs.handover
+    if branch is None or settings is None:
         return None
-    slug, architecture = _handover_settings(world)
+    slug, architecture = settings.slug, settings.architecture
     config, base = world.config, state.base_commit
     pending = next((p for p in state.pulls if p.head == branch and p.state == "open"), None)
     on_branch = state.branches.get(branch)
     ref = on_branch.head if pending is not None and on_branch is not None else base
     tree = state.files.get(ref, {})
     main = state.files.get(base, {})
-    folder = str(config.docs.get("dir") or DOCS_DIR).strip("/")
+    folder = config.docs.dir.strip("/")
     latest = newest_page((p for p in tree if posixpath.dirname(p) == folder), slug)
     as_of = read_entry(tree.get(latest)) if latest else None
     names = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set())
@@ -131,7 +123,7 @@ def migration_change(world: World, state: GitHubState) -> DocsChange | None:
     """The migration `docs.migrate` asks `drift apply` to keep: the legacy files still on main
     become pages; once merged (they are gone) nothing is left."""
     main = state.files.get(state.base_commit, {})
-    sources = {str(path): main[str(path)] for path in world.config.docs.get("migrate") or [] if str(path) in main}
+    sources = {path: main[path] for path in world.config.docs.migrate if path in main}
     if not sources:
         return None
     pages, _ = migration_files(world.config, sources, main.get, world.server, world.repository)

@@ -64,7 +64,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, link: Link, *, insta
     fleet = instance if len(config.instances) > 1 else None
     world = World(config, snapshot, report, base_files, changes, title, author(config), templates, fleet, server,
                   link.access.repository or repository, today())
-    docs_branches = [b for b in (handover_branch(world), MIGRATION_BRANCH if config.docs.get("migrate") else None) if b]
+    docs_branches = [b for b in (handover_branch(world), MIGRATION_BRANCH if config.docs.migrate else None) if b]
     pulls = github.bot_pulls(BRANCH_PREFIX, [pr.branch for pr in proposed] + docs_branches)
     unread: list[str] = []
 
@@ -82,7 +82,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, link: Link, *, insta
         numbers |= wanted_issues(world) | {i.issue for i in research_items(config) if i.issue}
     # The issues a handover page names: one that cannot be read is left out (the page claims no state for it).
     named = set(issue_names(config).values()) | ({config.tracker.mega} if config.tracker.mega else set()) \
-        if config.docs.get("handover") else set()
+        if config.docs.handover else set()
     known: dict[int, IssueState] = {i.number: i for i in tracked.get("known", ())}
     for number in sorted((numbers | named) - set(known)):
         if number in numbers:
@@ -95,7 +95,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, link: Link, *, insta
         if found is not None:
             known[number] = found
     files = _docs_files(world, git, base_commit, branches) if world.applies and (
-        config.docs.get("handover") or config.docs.get("migrate")) else {}
+        config.docs.handover or config.docs.migrate) else {}
     attached = None
     if attachment is not None:
         from bot.attach import BRANCH
@@ -165,10 +165,10 @@ def _docs_files(world: World, git: Git, base: str, branches: dict[str, Any]) -> 
     """The docs folders on main and on the handover branch, and the legacy files to migrate."""
     folders = docs_folders(world)
     files = {base: git.read_folders(base, folders)}
-    for path in world.config.docs.get("migrate") or []:
-        text = git.show(base, str(path))
+    for path in world.config.docs.migrate:
+        text = git.show(base, path)
         if text is not None:
-            files[base][str(path)] = text
+            files[base][path] = text
     branch = handover_branch(world)
     if branch and branch in branches:
         head = branches[branch].head

@@ -63,8 +63,8 @@ def wanted_issues(world: World) -> set[int]:
     """The issues the tracker reads besides the MEGA's sub-issues: children, gates, verification."""
     config = world.config
     gated = {n for item, after in config.gates.items() for n in (item, *after)}
-    if config.extra.get("verify_closes"):
-        gated.add(str(config.extra["verify_closes"]))
+    if config.verify_closes:
+        gated.add(config.verify_closes)
     names = issue_names(config)
     return {c.issue for c in config.children if c.issue} | {names[n] for n in gated if n in names}
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.config import Config
+from bot.config import DOCS_DIR, Config, DocsConfig
 from bot.errors import DriftError
 from bot.handover.facts import ICONS, Facts, _slug, gather
 from bot.handover.issues import Ref
@@ -31,7 +31,6 @@ from bot.mdx import mdx, register
 from bot.model import DiffReport, IssueState, PullRequestState
 from bot.render import environment
 
-DOCS_DIR = "apps/docs/content/docs/operations"
 ARCHITECTURE_PAGE = "stack-architecture"
 # Fumadocs serves the pages under `content/docs` at `/docs` (its default `baseUrl`).
 CONTENT_ROOT, BASE_URL = "content/docs", "/docs"
@@ -57,12 +56,12 @@ def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str |
     facts = gather(report, config, date=date, slug=slug, pulls=pulls, issues=issues, live=live,
                    github_url=github_url)
     docs = config.docs
-    folder = _inside("docs.dir", str(docs.get("dir") or DOCS_DIR))
+    folder = _inside("docs.dir", docs.dir)
     paths = {"handover": f"{folder}/handover-{facts.date}-{facts.slug}.mdx"}
     if architecture:
-        paths["architecture"] = f"{folder}/{_slug(str(docs.get('architecture') or ARCHITECTURE_PAGE))}.mdx"
-    if docs.get("changelog"):
-        paths["changelog"] = f"{_inside('docs.changelog', str(docs['changelog']))}/{facts.date}-{facts.slug}.mdx"
+        paths["architecture"] = f"{folder}/{_slug(docs.architecture or ARCHITECTURE_PAGE)}.mdx"
+    if docs.changelog:
+        paths["changelog"] = f"{_inside('docs.changelog', docs.changelog)}/{facts.date}-{facts.slug}.mdx"
     titles = {"handover": f"Handover {facts.date}: {facts.title}",
               "architecture": page_name(paths.get("architecture", ARCHITECTURE_PAGE)).replace("-", " ").capitalize()}
     links = {role: url for role, path in paths.items() if (url := site_url(path, docs))}
@@ -75,10 +74,10 @@ def handover_pages(report: DiffReport, config: Config, *, date: str, slug: str |
     return pages
 
 
-def page_icons(docs: Mapping[str, Any]) -> dict[str, str]:
+def page_icons(docs: DocsConfig) -> dict[str, str]:
     """Role -> frontmatter icon. `docs.icons: false` leaves them out (a site without an icon
     plugin would show the name as text); a mapping names other icons."""
-    setting = docs.get("icons", True)
+    setting = docs.icons
     if setting is True:
         return dict(ICONS)
     if setting is False:
@@ -88,15 +87,15 @@ def page_icons(docs: Mapping[str, Any]) -> dict[str, str]:
     raise DriftError(".drift.yml: docs.icons must be true, false, or icon names for handover, architecture, changelog")
 
 
-def site_url(path: str, docs: Mapping[str, Any]) -> str | None:
+def site_url(path: str, docs: DocsConfig) -> str | None:
     """The URL the docs site serves a page at: the part of its path under `docs.content_root`
     (default `content/docs`) below `docs.base_url` (default `/docs`), without `.mdx`, route
     groups `(name)` or a final `index`. None when the page is not under the content root: the
     pages then name each other by path instead of linking."""
-    base = str(docs.get("base_url") or BASE_URL)
+    base = docs.base_url or BASE_URL
     if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", base):
         raise DriftError(f".drift.yml: docs.base_url must be a path like /docs, not {base!r}")
-    root = str(docs.get("content_root") or CONTENT_ROOT).strip("/").split("/")
+    root = (docs.content_root or CONTENT_ROOT).strip("/").split("/")
     parts = posixpath.splitext(path)[0].split("/")
     starts = [i for i in range(len(parts) - len(root) + 1) if parts[i:i + len(root)] == root]
     if not starts:

@@ -60,16 +60,11 @@ def gather(report: DiffReport, config: Config, *, date: str, slug: str | None = 
         _dt.date.fromisoformat(date)
     except (TypeError, ValueError):
         raise DriftError(f"--date must be a date like 2026-04-24, not {date!r}") from None
-    if not isinstance(config.docs.get("doc_only") or {}, Mapping):
-        raise DriftError(".drift.yml: docs.doc_only must map a child to the reason it closes without code")
-    if not isinstance(config.docs.get("head") or [], list):
-        raise DriftError(".drift.yml: docs.head must be a list of page names")
     slug = _slug(slug or "bring-up")
     if not slug:
         raise DriftError("--slug must contain letters or digits (it names the page file)")
     refs = _Refs(config, issues, github_url)
-    docs = config.docs
-    doc_only = {str(k): str(v) for k, v in (docs.get("doc_only") or {}).items()}
+    doc_only = config.docs.doc_only
 
     changes = tuple(_change(d) for d in report.divergences)
     by_file: dict[str, list[Change]] = {}

@@ -96,10 +96,8 @@ def required_role(command: Command, config: Any) -> str:
     """The role `slash.roles` asks for the command (default write; maintain for `unlock`, which
     lifts another run's lock, as Atlantis keeps unlocking to those who may). The config loader
     has refused any other value; one that still is not a role is an error, never a fallback."""
-    slash = (config.extra.get("slash") or {}) if config is not None else {}
-    roles = slash.get("roles") if isinstance(slash, dict) else None
-    default = DEFAULT_ROLES.get(command.name, "write")
-    needs = roles.get(command.name, default) if isinstance(roles, dict) else default if roles is None else None
+    roles = config.slash_roles if config is not None else {}
+    needs = roles.get(command.name, DEFAULT_ROLES.get(command.name, "write"))
     if not isinstance(needs, str) or needs not in ROLE_RANK:
         raise DriftError(f".drift.yml: slash.roles.{command.name} must be one of {', '.join(ROLE_RANK)}, not {needs!r}")
     return needs
