@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.model import DiffReport, Divergence
-from bot.github.markers import read_section, read_state, replace_section
+from bot.github.markers import read_state, replace_section, section_before_the_others
 
 if TYPE_CHECKING:
     from bot.tracker import BacklogItem
@@ -99,7 +99,4 @@ def fleet_overlaps(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
 def with_fleet(body: str, content: str) -> str:
     """The Fleet section, placed once before the bot's first section (it sums up all of them),
     then rewritten in place like every other."""
-    if read_section(body, "fleet") is None and "<!-- drift-bot:begin " in body:
-        at = body.index("<!-- drift-bot:begin ")
-        body = body[:at] + "<!-- drift-bot:begin fleet -->\n<!-- drift-bot:end fleet -->\n\n" + body[at:]
-    return replace_section(body, "fleet", content)
+    return replace_section(section_before_the_others(body, "fleet"), "fleet", content)

@@ -15,12 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import Config
+from bot.github.markers import entry_fields, with_entry_line
 from bot.model import DiffReport, Snapshot
 
-# A Markdown link definition nothing refers to: every renderer shows nothing, and MDX reads it
-# as Markdown, not as code.
-_ENTRY = re.compile(r"\[//\]: # \(drift-bot:handover ([^()\n]*)\)\n?")
-_FIELD = re.compile(r"(\w+)=(\S+)")
 _PAGE = re.compile(r"handover-(\d{4}-\d{2}-\d{2})-(.+)\.mdx")
 
 
@@ -33,22 +30,12 @@ class AsOf:
 
 def with_entry(text: str, as_of: AsOf) -> str:
     """The page with its as-of line at the end (the site shows nothing of it)."""
-    fields = " ".join(f"{k}={_token(v)}" for k, v in (("date", as_of.date), ("captured_at", as_of.captured_at),
-                                                      ("base_commit", as_of.base_commit)))
-    return _ENTRY.sub("", text).rstrip("\n") + f"\n\n[//]: # (drift-bot:handover {fields})\n"
-
-
-def _token(value: str) -> str:
-    """A value as one word the line can hold (no space, no parenthesis); empty as `-`."""
-    return re.sub(r"[\s()]", "_", value) or "-"
+    return with_entry_line(text, {"date": as_of.date, "captured_at": as_of.captured_at, "base_commit": as_of.base_commit})
 
 
 def read_entry(text: str | None) -> AsOf | None:
-    m = _ENTRY.search(text or "")
-    if not m:
-        return None
-    data = {k: ("" if v == "-" else v) for k, v in _FIELD.findall(m.group(1))}
-    if not {"date", "captured_at", "base_commit"} <= set(data):
+    data = entry_fields(text)
+    if data is None or not {"date", "captured_at", "base_commit"} <= set(data):
         return None
     return AsOf(data["date"], data["captured_at"], data["base_commit"])
 

@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.model import DiffReport, IssueState, PullRequestState
 from bot.fleet import fleet_facts, fleet_overlaps, fleet_rows, with_fleet
 from bot.plan import proposed_prs
-from bot.github.markers import MEGA_MARKER, child_marker, read_section, read_state, replace_section, write_state
+from bot.github.markers import MEGA_MARKER, child_marker, has_slots, read_section, read_state, replace_section, write_state
 from bot.render import fit
 
 SLOTS = (("session-memory", "Session memory"), ("transcript", "Raw session transcript"))
@@ -292,7 +292,7 @@ def plan_tracker(report: DiffReport, config: Config, view: TrackerView, research
         for name in ("status", "findings", "backlog", "children", "research", "gates"):
             own = name in ("status", "findings", "backlog", "children")
             body = replace_section(body, name + (suffix if own else ""), render(f"tracker-{name}.md.j2", **context))
-        if "<!-- drift-bot:slot " not in body:
+        if not has_slots(body):
             body = replace_section(body, "attachments", render("tracker-attachments.md.j2", slots=SLOTS))
         # Only the items the body shows are remembered: what is cut is listed by `drift diff` anyway.
         remembered = {i.id: {"child": i.child, "file": i.file, "pointer": i.pointer, "pr": i.pr}

@@ -128,3 +128,47 @@ def docs_fingerprint_of(body: str | None) -> str | None:
     """The content a docs pull request carried, as its body names it."""
     data = _json_marker(_DOCS, body)
     return str(data.get("fingerprint")) if data is not None else None
+
+
+def slot_content(body: str | None, slot: str) -> str | None:
+    """What humans put in an attachment slot of the MEGA; None when the body has no such slot."""
+    m = re.search(rf"{re.escape(slot_marker(slot))}(.*?){re.escape(SLOT_END)}", body or "", re.S)
+    return m.group(1) if m else None
+
+
+def has_slots(body: str | None) -> bool:
+    return "<!-- drift-bot:slot " in (body or "")
+
+
+def has_sections(body: str | None) -> bool:
+    return "<!-- drift-bot:begin " in (body or "")
+
+
+def section_before_the_others(body: str, name: str) -> str:
+    """The body with an empty section `name` placed before the bot's first section (when it has one
+    and not this one yet): a section that sums up the others reads first."""
+    if read_section(body, name) is not None or not has_sections(body):
+        return body
+    at = body.index("<!-- drift-bot:begin ")
+    return body[:at] + f"<!-- drift-bot:begin {name} -->\n<!-- drift-bot:end {name} -->\n\n" + body[at:]
+
+
+# A Markdown link definition nothing refers to: every renderer shows nothing, and MDX reads it as
+# Markdown, not as code. It ends a handover page, naming what the page was written as of.
+_ENTRY = re.compile(r"\[//\]: # \(drift-bot:handover ([^()\n]*)\)\n?")
+_ENTRY_FIELD = re.compile(r"(\w+)=(\S+)")
+_ENTRY_WORD = re.compile(r"[\s()]")
+
+
+def with_entry_line(text: str, fields: dict[str, str]) -> str:
+    """`text` with its entry line (replacing any) at the end; a value becomes one word (no space,
+    no parenthesis), an empty one `-`."""
+    words = " ".join(f"{k}={_ENTRY_WORD.sub('_', v) or '-'}" for k, v in fields.items())
+    return _ENTRY.sub("", text).rstrip("\n") + f"\n\n[//]: # (drift-bot:handover {words})\n"
+
+
+def entry_fields(text: str | None) -> dict[str, str] | None:
+    m = _ENTRY.search(text or "")
+    if not m:
+        return None
+    return {k: ("" if v == "-" else v) for k, v in _ENTRY_FIELD.findall(m.group(1))}

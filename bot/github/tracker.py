@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.gates import issue_names
-from bot.github.markers import BOT_LABEL, MEGA_MARKER, child_marker, read_state, research_marker
+from bot.github.markers import BOT_LABEL, MEGA_MARKER, child_marker, has_sections, read_state, research_marker
 from bot.github.ops import (CommentCreate, CommentEdit, IssueClose, IssueCreate, IssueEdit, SubIssueLink,
                             SubIssueMove, Write)
 from bot.github.world import World
@@ -169,7 +169,7 @@ def tracker_writes(world: World, state: GitHubState, numbers: Numbers,
 
 
 def _why_body(old: str, new: str) -> str:
-    if MEGA_MARKER not in (old or "") or "<!-- drift-bot:begin " not in (old or ""):
+    if MEGA_MARKER not in (old or "") or not has_sections(old):
         return "its sections are not written yet"
     return "what it shows changed (status, backlog, children, research or gates)"
 

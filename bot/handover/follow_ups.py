@@ -3,12 +3,12 @@
 then the tracker's empty attachment slots."""
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Config
+from bot.github.markers import slot_content
 from bot.handover.changes import PullItem
 from bot.handover.issues import _Refs, Ref
 from bot.model import IssueState
@@ -104,7 +104,7 @@ def _open_slots(mega: IssueState | None) -> list[tuple[str, str]]:
         return list(SLOTS)
     out = []
     for key, label in SLOTS:
-        m = re.search(rf"<!-- drift-bot:slot {re.escape(key)} -->(.*?)<!-- drift-bot:slot-end -->", mega.body or "", re.S)
-        if m is None or not m[1].strip() or m[1].strip().startswith("_not attached yet"):
+        content = slot_content(mega.body, key)
+        if content is None or not content.strip() or content.strip().startswith("_not attached yet"):
             out.append((key, label))
     return out
