@@ -90,6 +90,11 @@ def test_a_first_run_plans_every_write_it_makes(tracked_world: World) -> None:
     assert kinds[0] == "issue-create" and "sub-issue-link" in kinds and "issue-edit" in kinds
     assert any(op.get("known_after_apply") for op in plan["operations"])
     plan_then_apply(tracked_world)
+    # The MEGA exists before the pull requests are opened: each of them says it is part of it.
+    (mega,) = [i for i in tracked_world.gh().get_issues(state="all", labels=["drift-bot"])
+               if "<!-- drift-bot:mega -->" in (i.body or "")]
+    bodies = [p.body or "" for p in tracked_world.pulls("open")]
+    assert bodies and all(f"Part of #{mega.number}" in body for body in bodies)
 
 
 def test_a_deleted_mega_section_is_a_planned_write_not_nothing_to_do(tracked_world: World) -> None:
