@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.adapters.etags import EtagCache, request_key
+from bot.adapters.github_limits import Limits, refusal, wait_max
 from bot.errors import DriftError
 from bot.github.markers import pr_marker
 from bot.model import IssueState, PullRequestState
@@ -14,33 +15,37 @@ DEFAULT_API = "https://api.github.com"
 
 
 class GitHubError(DriftError):
-    """GitHub refused or failed a call; the message names the call."""
+    """GitHub refused or failed a call; the message names the call. `status` is the answer's
+    (None: no answer); `answered` is False when what came back was not GitHub's JSON."""
+
+    def __init__(self, message: str, status: int | None = None, data: Any = None, answered: bool = True):
+        super().__init__(message)
+        self.status, self.data, self.answered = status, data if isinstance(data, dict) else {}, answered
 
 
 class BudgetExhausted(GitHubError):
-    """The API budget fell under the floor: the run stops here and the next one completes it."""
+    """The API budget fell under the floor, or GitHub's rate limits asked for a longer wait than
+    the run may make: no more writes in this run, and the next one completes it."""
 
 
-RETRY_WAIT_CAP = 120.0  # seconds: longer waits stop the run instead (the next scheduled run goes on)
+PUSH_SETTLE_WAIT = 3.0  # seconds before a create refused right after its own push is tried once more
 
 
-def _retry_after(exc: Exception) -> float | None:
-    """How long GitHub asked us to wait before trying a refused call again, if it did."""
-    headers = getattr(exc, "headers", None) or {}
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    if "retry-after" in lowered:
-        try:
-            return float(lowered["retry-after"])
-        except (TypeError, ValueError):
-            return None
-    if getattr(exc, "status", None) in (403, 429) and lowered.get("x-ratelimit-remaining") == "0":
-        try:
-            import time
+def pause(seconds: float) -> None:
+    """Every wait of the adapter goes through here (tests watch it, and skip the sleeping)."""
+    import time
 
-            return max(0.0, float(lowered["x-ratelimit-reset"]) - time.time())
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
+    time.sleep(seconds)
+
+
+def _branch_not_seen(exc: Exception) -> bool:
+    """A pull request refused because GitHub did not see the push yet: invalid `head`, or no
+    commits between base and head (mislav/hub#1294: it passes after a moment)."""
+    data = getattr(exc, "data", None) or {}
+    errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+    return getattr(exc, "status", None) == 422 and (
+        any(e.get("field") == "head" and e.get("code") == "invalid" for e in errors)
+        or any(str(e.get("message") or "").startswith("No commits between") for e in errors))
 
 
 def _pull_state(data: dict[str, Any]) -> PullRequestState:
@@ -56,16 +61,28 @@ def _loopback(api_url: str) -> bool:
     return urlparse(api_url).hostname in {"127.0.0.1", "localhost", "::1"}
 
 
+def failure_line(what: str, status: int | None, data: Any, content_type: str = "") -> str:
+    """One line for an answer that is an error, or no JSON at all: the call, the status, GitHub's
+    message and details; never a page's text."""
+    if not isinstance(data, dict) or (set(data) == {"data"} and isinstance(data["data"], str)):
+        kind = content_type.split(";")[0].strip() or "no JSON"
+        page = "an HTML page" if "html" in kind else f"{kind}"
+        where = " (a proxy or a captive portal between the bot and GitHub?)" if status is not None and status < 400 else ""
+        return f"{what}: GitHub answered {status} with {page} instead of JSON{where}"
+    message = data.get("message") or "no message"
+    details = "; ".join(str(e.get("message", e)) for e in data.get("errors") or [] if isinstance(e, dict))
+    hint = " (check GITHUB_TOKEN)" if status == 401 else ""
+    return f"{what}: GitHub answered {status}: {message}{': ' + details if details else ''}{hint}"
+
+
 def describe_failure(exc: Exception, what: str) -> GitHubError:
     from github import GithubException
 
     if isinstance(exc, GithubException):
-        data = exc.data if isinstance(exc.data, dict) else {}
-        message = data.get("message") or str(exc)
-        details = "; ".join(str(e.get("message", e)) for e in data.get("errors", []) if isinstance(e, dict))
-        hint = " (check GITHUB_TOKEN)" if exc.status == 401 else ""
-        return GitHubError(f"{what}: GitHub answered {exc.status}: {message}{': ' + details if details else ''}{hint}")
-    return GitHubError(f"{what}: {type(exc).__name__}: {exc}")
+        headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
+        return GitHubError(failure_line(what, exc.status, exc.data, str(headers.get("content-type") or "")), exc.status,
+                           exc.data)
+    return GitHubError(f"{what}: {type(exc).__name__}: {exc}", None, None, answered=False)
 
 
 _minted: dict[tuple[str, str, str], str] = {}
@@ -132,27 +149,31 @@ class GitHub:
     """The repository's pull requests, seen and changed with the fewest calls.
 
     Against GitHub, requests are spaced as GitHub asks of bots (PyGithub's defaults); against
-    a server on this machine (the test fake) they are not. Only idempotent methods are retried
-    by the transport: a create whose answer was lost is looked up again instead of re-sent.
+    a server on this machine (the test fake) they are not. Every request goes through `_send`,
+    which keeps to GitHub's rate limits (`github_limits`: wait as asked, or stop writing for the
+    rest of the run) and turns whatever is not GitHub's JSON into one line. Only idempotent
+    methods are retried by the transport on 5xx: a create whose answer was lost is looked up
+    again instead of re-sent (`_create`).
     """
 
     def __init__(self, token: str, repository: str, api_url: str | None = None, *, floor: int | None = None,
                  sleep: Any = None):
         import os
-        import time
 
-        from github import Auth, Github, GithubRetry
+        from github import Auth, Github
+        from urllib3.util.retry import Retry
 
         api_url = api_url or DEFAULT_API
         self.floor = int(os.environ.get("DRIFT_RATE_FLOOR", "50")) if floor is None else floor
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep or (lambda seconds: pause(seconds))
+        self.limits = Limits(lambda seconds: self.sleep(seconds), wait_max())
         spacing: dict[str, float] = {}
         if _loopback(api_url):
             spacing = {"seconds_between_requests": 0, "seconds_between_writes": 0}
-        # Reads and idempotent writes are retried by the transport, honouring retry-after and the
-        # rate-limit reset up to a cap; POSTs are not: a create is retried only by `_create`.
-        retry = GithubRetry(total=3, allowed_methods={"GET", "HEAD", "PUT", "DELETE", "PATCH"}, backoff_factor=0.5,
-                            max_rate_limit_wait=RETRY_WAIT_CAP)
+        # 5xx and lost connections of reads and idempotent writes are retried here; rate limits
+        # (403/429) are `_send`'s, whatever the method; POSTs are retried only by `_create`.
+        retry = Retry(total=3, allowed_methods={"GET", "HEAD", "PUT", "DELETE", "PATCH"}, backoff_factor=0.5,
+                      status_forcelist=(500, 502, 503, 504), raise_on_status=False, respect_retry_after_header=False)
         # lazy: objects are made without a read; a write needs none and a no-op run stays cheap.
         self.client = Github(auth=Auth.Token(token), base_url=api_url, per_page=100, timeout=20, retry=retry,
                              lazy=True, **spacing)
@@ -160,6 +181,42 @@ class GitHub:
         self.repo = self.client.get_repo(repository)
         self.cache = EtagCache.for_repository(api_url, repository, token)
         self.not_modified = 0  # reads GitHub answered from the cache (304): they cost no budget
+
+    def _send(self, what: str, method: str, path: str, *, params: dict[str, Any] | None = None,
+              body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], Any]:
+        """One request under GitHub's limits: (status, headers, JSON) of a 2xx or 304 answer;
+        anything else raises one GitHubError line naming `what`."""
+        import json
+        import time
+
+        write = method != "GET"
+        refusals = 0
+        while True:
+            stop = self.limits.before(write)
+            if stop:
+                raise BudgetExhausted(f"{what}: {stop}")
+            try:
+                status, got, text = self.repo.requester.requestJson(method, f"{self.repo.url}{path}", params, headers, body)
+            except Exception as exc:  # noqa: BLE001 - no answer: refused, reset, timed out, retries spent
+                raise GitHubError(f"{what}: {type(exc).__name__}: {exc}", None, None, answered=False) from None
+            finally:
+                self.limits.sent(write)
+            got = {str(k).lower(): v for k, v in (got or {}).items()}
+            content_type = str(got.get("content-type") or "")
+            try:
+                data, answered = (json.loads(text) if text else None), "json" in content_type or not text
+            except ValueError:
+                data, answered = None, False
+            if answered and status < 400:
+                return status, got, data
+            limit = refusal(status, got, data.get("message") if isinstance(data, dict) else None, time.time())
+            if limit is None:
+                raise GitHubError(failure_line(what, status, data if answered else None, content_type), status, data,
+                                  answered)
+            refusals += 1
+            stop = self.limits.refused(what, limit, refusals)
+            if stop:
+                raise BudgetExhausted(f"{what}: {stop}", status, data)
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -181,36 +238,36 @@ class GitHub:
             raise BudgetExhausted(f"GitHub's API budget is down to {remaining} requests (floor {self.floor}); "
                                   f"stopping here: run again after {when} and it completes the work")
 
-    def _create(self, what: str, make: Any, find: Any) -> Any:
+    def _create(self, what: str, make: Any, find: Any, *, after_push: bool = False) -> Any:
         """A call that creates something, made at most once in effect.
 
-        Tried again only when GitHub said it did nothing (a rate limit with retry-after), or when a
-        look-up after a failure or a lost answer shows the object is not there.
+        Rate limits are waited out in `_send` (GitHub did nothing). After any other failure, or an
+        answer that is not GitHub's, the object is looked up first; it is made again only when it
+        is not there, after a 5xx or no answer (1 s, then 2 s later), or once, `PUSH_SETTLE_WAIT`
+        later, when `after_push` and GitHub did not see the push yet.
         """
-        last: Exception | None = None
+        last: GitHubError | None = None
+        settled = False
         for attempt in range(3):
             try:
-                value = make()
-                self._check_budget()
+                value = self._call(what, make)
                 return value
-            except DriftError:
+            except BudgetExhausted:
                 raise
-            except Exception as exc:  # noqa: BLE001 - judged below
+            except GitHubError as exc:
                 last = exc
-                wait = _retry_after(exc)
-                if wait is not None:
-                    if wait > RETRY_WAIT_CAP:
-                        break
-                    self.sleep(wait)
-                    continue
-                found = find()
-                if found is not None:
-                    return found
-                status = getattr(exc, "status", None)
-                if status is not None and status < 500:
-                    break  # GitHub refused it for a reason: trying again gives the same answer
-                self.sleep(min(2.0 ** attempt, 8.0))
-        raise describe_failure(last or RuntimeError("no answer"), what) from None
+            found = find()
+            if found is not None:
+                return found
+            if after_push and not settled and _branch_not_seen(last):
+                settled = True
+                self.limits.wait(PUSH_SETTLE_WAIT)
+                continue
+            if last.status is not None and last.status < 500 and last.answered:
+                break  # GitHub refused it for a reason: trying again gives the same answer
+            self.limits.wait(min(2.0 ** attempt, 8.0))
+        assert last is not None
+        raise last
 
     def bot_pulls(self, prefix: str, branches: Iterable[str] = (), limit: int = 100) -> tuple[PullRequestState, ...]:
         """Open and recently closed pull requests on the bot's branches: one page, newest first.
@@ -238,10 +295,11 @@ class GitHub:
         return _pull_state(pulls[0]) if pulls else None
 
     def create_pull(self, branch: str, base: str, title: str, body: str) -> PullRequestState:
-        pull = self._create(f"create the pull request for {branch}",
-                            lambda: _pull_state(self.repo.create_pull(title=title, body=body, head=branch, base=base,
-                                                                      maintainer_can_modify=True).raw_data),
-                            lambda: self.find_open_pull(branch))
+        what = f"create the pull request for {branch}"
+        fields = {"title": title, "body": body, "head": branch, "base": base, "maintainer_can_modify": True}
+        # Made right after its branch was pushed: GitHub may not have seen the push yet.
+        pull = self._create(what, lambda: _pull_state(self._send(what, "POST", "/pulls", body=fields)[2]),
+                            lambda: self.find_open_pull(branch), after_push=True)
         self._wrote(pull.number, "created", branch)
         return pull
 
@@ -276,17 +334,16 @@ class GitHub:
 
     def _get(self, what: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """A read made conditional on the answer kept from an earlier run, when there is one."""
-        url = f"{self.repo.url}{path}"
-        key = request_key(url, params)
+        key = request_key(f"{self.repo.url}{path}", params)
         etag = self.cache.etag(key)
 
         def call() -> Any:
-            headers, data = self.repo.requester.requestJsonAndCheck(
-                "GET", url, parameters=params, headers={"If-None-Match": etag} if etag else None)
-            if data is None and etag is not None:  # 304: GitHub's answer has not changed
+            status, headers, data = self._send(what, "GET", path, params=params,
+                                               headers={"If-None-Match": etag} if etag else None)
+            if status == 304 and etag is not None:  # GitHub's answer has not changed
                 self.not_modified += 1
                 return self.cache.answer(key)
-            self.cache.store(key, (headers or {}).get("etag"), data)
+            self.cache.store(key, headers.get("etag"), data)
             return data
 
         return self._call(what, call)
@@ -295,13 +352,7 @@ class GitHub:
                  params: dict[str, Any] | None = None) -> Any:
         if method == "GET" and body is None:
             return self._get(what, path, params)
-        url = f"{self.repo.url}{path}"
-
-        def call() -> Any:
-            _, data = self.repo.requester.requestJsonAndCheck(method, url, parameters=params, input=body)
-            return data
-
-        return self._call(what, call)
+        return self._call(what, lambda: self._send(what, method, path, params=params, body=body)[2])
 
     def _pages(self, what: str, path: str, params: dict[str, Any] | None = None, limit: int = 1000) -> list[Any]:
         out: list[Any] = []
@@ -327,14 +378,16 @@ class GitHub:
         return [self._issue_state(d) for d in data if "pull_request" not in d]
 
     def create_issue(self, title: str, body: str, labels: list[str], marker: str) -> IssueState:
+        what = f"create issue {title!r}"
+
         def make() -> IssueState:
-            return self._issue_state(self.repo.requester.requestJsonAndCheck(
-                "POST", f"{self.repo.url}/issues", input={"title": title, "body": body, "labels": labels})[1])
+            return self._issue_state(self._send(what, "POST", "/issues", body={"title": title, "body": body,
+                                                                              "labels": labels})[2])
 
         def find() -> IssueState | None:
             return next((i for i in self.issues_labelled(labels[0]) if marker in i.body), None) if labels else None
 
-        return self._create(f"create issue {title!r}", make, find)
+        return self._create(what, make, find)
 
     def close_issue(self, number: int, comment: str, reason: str = "completed") -> None:
         """Say why, then close: the comment is there before anyone is notified of the close."""
@@ -355,9 +408,8 @@ class GitHub:
         def linked() -> bool | None:
             return True if any(i.id == child_id for i in self.sub_issues(parent)) else None
 
-        self._create(f"make issue id {child_id} a sub-issue of #{parent}",
-                     lambda: self.repo.requester.requestJsonAndCheck("POST", f"{self.repo.url}/issues/{parent}/sub_issues",
-                                                                     input=body), linked)
+        what = f"make issue id {child_id} a sub-issue of #{parent}"
+        self._create(what, lambda: self._send(what, "POST", f"/issues/{parent}/sub_issues", body=body), linked)
 
     def move_sub_issue(self, parent: int, child_id: int, *, after_id: int | None = None, before_id: int | None = None) -> None:
         body: dict[str, Any] = {"sub_issue_id": child_id}
@@ -365,9 +417,8 @@ class GitHub:
         self._request(f"reorder the sub-issues of #{parent}", "PATCH", f"/issues/{parent}/sub_issues/priority", body)
 
     def post_comment(self, number: int, body: str, marker: str) -> int:
-        return self._create(f"comment on #{number}",
-                            lambda: int(self.repo.requester.requestJsonAndCheck(
-                                "POST", f"{self.repo.url}/issues/{number}/comments", input={"body": body})[1]["id"]),
+        what = f"comment on #{number}"
+        return self._create(what, lambda: int(self._send(what, "POST", f"/issues/{number}/comments", body={"body": body})[2]["id"]),
                             lambda: (found[0] if (found := self.find_comment(number, marker)) else None))
 
     def find_comment(self, number: int, marker: str) -> tuple[int, str] | None:
@@ -383,10 +434,17 @@ class GitHub:
     # --- the /drift command ----------------------------------------------------------
 
     def permission(self, login: str) -> tuple[str, str]:
-        """(permission, role_name) of a user on the repository, as GitHub reports them."""
+        """(permission, role_name) of a user on the repository, as GitHub reports them; a user
+        GitHub does not know here (404: a deleted account, an outside collaborator's token) has
+        none."""
         from urllib.parse import quote
 
-        data = self._request(f"look up {login}'s permission", "GET", f"/collaborators/{quote(login, safe='')}/permission")
+        try:
+            data = self._request(f"look up {login}'s permission", "GET", f"/collaborators/{quote(login, safe='')}/permission")
+        except GitHubError as exc:
+            if exc.status == 404 and exc.answered:
+                return "none", "none"
+            raise
         return str(data.get("permission") or "none"), str(data.get("role_name") or data.get("permission") or "none")
 
     def react(self, comment_id: int, content: str) -> None:
