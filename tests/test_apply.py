@@ -166,6 +166,13 @@ def test_a_branch_of_that_name_that_is_not_the_bots_is_an_error_not_an_overwrite
     assert world.branch_file("drift/r-3", "voice/notes.txt") == "mine\n"
 
 
+def test_a_run_whose_only_operation_is_blocked_still_says_so_and_fails(world: World) -> None:
+    world.fake.commit(REPO, "drift/r-3", {"voice/notes.txt": "mine\n"}, "a human's work", author="alice")
+    code, out, err = world.drift("apply", "--only", "R-3")
+    assert code == 1 and "drift/r-3: branch drift/r-3 exists and is not drift-bot's" in err, (out, err)
+    assert world.pulls() == []
+
+
 def test_prs_the_bot_did_not_open_are_never_touched(world: World) -> None:
     from tests.fakegithub.gitcli import push_branch
 

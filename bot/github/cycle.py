@@ -68,7 +68,8 @@ def apply_once(config: Config, repo: Path, snapshot: Snapshot, link: Link, ask: 
     world, state, plan = planned or plan_once(config, repo, snapshot, link, ask, instance)
     if not plan.writes:
         # Nothing to write; but a lock left by a run that was killed is cleared once it expired.
-        return Outcome(world, plan, _with_unread(ApplyResult(), plan), cleared_lock=link.git.clear_stale_lock())
+        blocked = [f"{op.target}: {op.reason}" for op in plan.operations if op.op == "blocked"]
+        return Outcome(world, plan, _with_unread(ApplyResult(errors=blocked), plan), cleared_lock=link.git.clear_stale_lock())
     with run_lock(link.git, state.base_commit):
         world, state, plan = plan_once(config, repo, snapshot, link, ask, instance)
         result = apply_plan(plan, world, state, git=link.git, github=link.github,
