@@ -89,7 +89,7 @@ def normalize(doc: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
 # Services normalised with `shared`, by place and content as written (repr tells 1, "1", 1.0
 # and True apart; the conversion of typed fields follows from what is written).
 _SERVICES: dict[tuple[str, str], Any] = {}
-_KEEP_SERVICES = 4096
+_KEEP_SERVICES = 2048  # main's and the live file's services of a large stack; a few MB at most
 
 
 def _service(svc: Any, name: Any, keys: dict[Any, tuple[str, str]]) -> Any:

@@ -242,9 +242,12 @@ def collector_paused() -> Iterator[None]:
 
     Building a large document makes hundreds of thousands of objects, none of them in a cycle;
     each pass of the collector meanwhile walks every object alive, the other file's included,
-    and doubles the cost of a parse. What was built then joins the oldest generation at once
-    (freeze, unfreeze), rather than being walked again by each younger collection on its way
-    there; it is still collected as any old object is. Nested pauses end with the outermost."""
+    and doubles the cost of a parse. When that many were built, they join the oldest generation
+    at once (freeze, unfreeze) rather than being walked again by each younger collection on the
+    way there; they are still collected as any old object is. A small document's objects (and
+    whatever else the process made meanwhile) are left to the collector as usual: promoting them
+    all would keep a long-lived process's garbage until its next full collection. Nested pauses
+    end with the outermost."""
     if not gc.isenabled():
         yield
         return
@@ -252,9 +255,13 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if gc.get_count()[0] >= _MANY:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
+
+
+_MANY = 100_000  # objects built in one pause (a compose file of a few thousand lines)
 
 
 # Texts already composed (by the secret reader, which composes every compose file it redacts),
