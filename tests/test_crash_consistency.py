@@ -10,6 +10,13 @@ write nothing. Fault kinds:
 
 - `500`: GitHub answers 500 once and does nothing.
 - `secondary_rate_limit`: a 403 with `retry-after: 1`; nothing done.
+- `403 no retry-after`, `429 no retry-after`: a secondary limit that does not say how long; nothing
+  done. The run must wait at least a minute before the write is sent again (GitHub's rule); the
+  in-process runs record that wait instead of sleeping it (`bot.adapters.github.pause`).
+- `html`: GitHub's 502 "Unicorn!" HTML page instead of JSON; nothing done.
+
+The last three are run at the API's write points only: git reads neither `retry-after` nor JSON, so
+at a push they are `secondary_rate_limit` and `500` again.
 - `reset`: the connection is reset without an answer; nothing done.
 - `lost answer`: the write lands, then the connection is reset (`apply_then="reset"`).
 - `kill`: apply runs as `python -m bot apply` in its own process group; the fake performs the
@@ -38,8 +45,8 @@ import pytest
 from tests.cli_support import run
 from tests.fakegithub import FakeGitHub
 from tests.github_world import REPO, World, make_world
-from tests.reliability_support import (BUILD, KINDS, ROOT, Cell, Hold, WritePoint, differences, record_cell,
-                                       record_write_points, state_signature, write_table)
+from tests.reliability_support import (BUILD, FAULT_OF, ROOT, Cell, Hold, WritePoint, differences, record_cell,
+                                       record_write_points, scenarios, state_signature, write_table)
 
 LOCK_WAIT = "4"  # seconds an in-process run waits for a held lock before it gives up
 KILL_GRACE = 0.2  # seconds between the write landing and the SIGKILL
@@ -95,7 +102,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     # Point-major order, so the slow `kill` items are spread over the xdist workers.
     metafunc.parametrize(("kind", "crash_point"),
-                         [pytest.param(kind, p, id=f"{p.id}--{kind.replace(' ', '-')}") for p in points for kind in KINDS])
+                         [pytest.param(kind, p, id=f"{p.id}--{kind.replace(' ', '-')}") for kind, p in scenarios(points)])
 
 
 def test_the_clean_first_apply_and_its_write_points() -> None:
@@ -145,13 +152,11 @@ def _inject(fake: FakeGitHub, kind: str, point: WritePoint) -> Any:
     where = (point.method, point.template)
     if kind == "lost answer":
         return fake.inject(*where, nth=point.occurrence, apply_then="reset")
-    if kind == "secondary_rate_limit":
-        return fake.inject(*where, nth=point.occurrence, fault="secondary_rate_limit", seconds=1)
-    return fake.inject(*where, nth=point.occurrence, fault=kind)
+    return fake.inject(*where, nth=point.occurrence, fault=FAULT_OF[kind], seconds=1)
 
 
-def test_a_cut_off_apply_is_completed(fake_github: FakeGitHub, tmp_path: Path,
-                                                                  kind: str, crash_point: WritePoint) -> None:
+def test_a_cut_off_apply_is_completed(fake_github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      kind: str, crash_point: WritePoint) -> None:
     if kind == "clean run":
         raise crash_point  # the clean run itself failed: nothing to compare with
     clean = clean_run()
@@ -166,11 +171,15 @@ def test_a_cut_off_apply_is_completed(fake_github: FakeGitHub, tmp_path: Path,
         if not reached:
             problems.append(f"the run never reached the write point (exit {first_exit}: {err.strip()[-200:]})")
     else:
+        waited: list[float] = []
+        monkeypatch.setattr("bot.adapters.github.pause", waited.append)  # seen, not slept
         fault = _inject(fake_github, kind, point)
         first_exit, out, err = drift(world, "apply")
         fake_github.clear_faults()
         if not fault.fired:
             problems.append("the fault never fired: the run did not reach this write point")
+        if kind.endswith("no retry-after") and point.kind == "api" and max(waited, default=0) < 60:
+            problems.append(f"a secondary limit without retry-after was not waited out a minute (waits: {waited})")
         if "Traceback" in err or len(err.strip().splitlines()) > 10:
             problems.append(f"the faulty run's error output is not one line per problem: {err[:300]!r}")
 
