@@ -333,8 +333,10 @@ def test_the_token_header_is_scoped_to_the_remotes_url(checkout: Path) -> None:
     assert header_scope("git@github.com:o/r.git") is None and header_scope("/srv/r.git") is None
     git = Git(checkout, "https://github.com/o/r.git", "tok-123")
     env = git._env()
-    assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/o/r.git.extraHeader"
-    assert "tok-123" not in env["GIT_CONFIG_VALUE_0"] and env["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
+    # The headers configured before (actions/checkout's) cleared, then the bot's one.
+    assert env["GIT_CONFIG_KEY_0"] == env["GIT_CONFIG_KEY_1"] == "http.https://github.com/o/r.git.extraHeader"
+    assert env["GIT_CONFIG_VALUE_0"] == ""
+    assert "tok-123" not in env["GIT_CONFIG_VALUE_1"] and env["GIT_CONFIG_VALUE_1"].startswith("Authorization: Basic ")
 
 
 def test_git_older_than_2_31_is_refused_in_one_line(checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

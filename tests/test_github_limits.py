@@ -190,8 +190,6 @@ def test_the_bots_pushes_carry_one_basic_x_access_token_header(world: World) -> 
     assert pushes and {e.status for e in pushes} == {200} and {e.login for e in pushes} == {BOT}
 
 
-@pytest.mark.xfail(strict=True, reason="bot/adapters/git.py `_env` adds its header beside the persisted one; "
-                   "an empty http.<scope>.extraHeader before it resets the list (issue 18, the lead's file)")
 def test_a_checkout_with_actions_checkouts_persisted_header_still_pushes(world: World) -> None:
     """actions/checkout leaves `http.https://github.com/.extraheader` in .git/config unless
     `persist-credentials: false`; with the bot's own header git would send two, which GitHub

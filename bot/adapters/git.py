@@ -142,8 +142,12 @@ class Git:
                 self._scope = header_scope(self.remote_url()) or ""
             if self._scope:
                 basic = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
-                env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"http.{self._scope}.extraHeader",
-                           GIT_CONFIG_VALUE_0=f"Authorization: Basic {basic}")
+                # An empty value first clears the headers configured before it (actions/checkout
+                # keeps its own Authorization header in .git/config by default): GitHub refuses a
+                # request carrying two with 400 "Duplicate header".
+                key = f"http.{self._scope}.extraHeader"
+                env.update(GIT_CONFIG_COUNT="2", GIT_CONFIG_KEY_0=key, GIT_CONFIG_VALUE_0="",
+                           GIT_CONFIG_KEY_1=key, GIT_CONFIG_VALUE_1=f"Authorization: Basic {basic}")
         return env
 
     def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
