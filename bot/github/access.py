@@ -43,7 +43,7 @@ def github_access(config: Config) -> GitHubAccess | None:
                           "set `repository:` in .drift.yml or GITHUB_REPOSITORY")
     api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
     if app_id:
-        from bot.adapters.github import app_installation_token, app_private_key
+        from bot.adapters.github_app import app_installation_token, app_private_key
 
         token = app_installation_token(app_id, app_private_key(), repository, api_url)
     return GitHubAccess(token, repository, api_url, server_url())
