@@ -114,7 +114,7 @@ def best_pair(a, b, repeat: int = REPEAT) -> tuple[float, float]:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from bot.cli import Inputs, _report
+    from bot.cli.app import Inputs, _report
     from bot.render import render_report
 
     with tempfile.TemporaryDirectory() as tmpdir:
