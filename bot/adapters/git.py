@@ -67,11 +67,12 @@ class GitError(DriftError):
         self.stderr = stderr
 
 
-def lost_race(exc: GitError) -> bool:
-    """A push refused because the ref moved since we looked (another run was first), as opposed
-    to one the remote will never take (no permission, a ruleset, a hook)."""
-    return any(s in exc.stderr for s in ("stale info", "fetch first", "non-fast-forward", "already exists",
-                                          "cannot lock ref", "failed to update ref"))
+def refused(exc: GitError) -> bool:
+    """A push the remote will not take however often it is sent (no permission, a ruleset, a hook),
+    as opposed to one that lost a race with another run or met a passing failure (a 5xx, a reset)."""
+    said = exc.stderr.lower()
+    return any(s in said for s in ("error: 403", "error: 401", "permission to", "denied", "gh013", "rule violation",
+                                    "protected branch", "hook declined"))
 
 
 MIN_GIT = (2, 31)  # GIT_CONFIG_COUNT, which carries the token's header, came with git 2.31
@@ -316,11 +317,12 @@ class Git:
                              "--end-of-options", self.remote, f"{commit}:{self.LOCK_REF}")
                     return commit
                 except GitError as exc:
-                    if not lost_race(exc):
+                    if refused(exc):
                         raise GitError(f"the run lock cannot be taken: {self.remote} refused the push of {self.LOCK_REF} "
                                        f"({str(exc).removeprefix('git push failed: ')}); the token needs contents: write, "
                                        "and no ruleset may cover refs/drift-bot/*", exc.stderr) from None
-                    # Taken by another run, or our push landed unanswered: look again, after a wait.
+                    # Taken by another run, our push landed unanswered, or a passing failure: look
+                    # again, after a wait.
             if clock() >= deadline:
                 who = lock_field(message, "holder") or "another run"
                 raise GitError(f"another drift run holds the lock ({who}, until {lock_field(message, 'expires')}); "
