@@ -1142,4 +1142,6 @@ def get_branch(ctx: Ctx) -> Reply:
     })
 
 
-from . import apps  # noqa: E402,F401 - registers the GitHub App routes
+from . import actions, apps  # noqa: E402 - their routes join ROUTES as they are imported
+
+ROUTE_MODULES = (actions, apps)

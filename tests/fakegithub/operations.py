@@ -83,6 +83,8 @@ SERVED_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("DELETE", R + "/git/refs/{ref}"),
     ("GET", R + "/branches"),
     ("GET", R + "/branches/{branch}"),
+    # GitHub Actions: a workflow run (its status, for the bot to wait on)
+    ("GET", R + "/actions/runs/{run_id}"),
     # GitHub Apps: an installation token minted with the app's JWT
     ("GET", R + "/installation"),
     ("POST", "/app/installations/{installation_id}/access_tokens"),

@@ -10,8 +10,8 @@ from typing import Optional
 from urllib.parse import quote
 
 from .gitstore import BareRepo
-from .state import (LEVEL, REACTIONS, Comment, Issue, Label, Reaction, Repo, Review, User, iso,
-                    node_id)
+from .state import (LEVEL, REACTIONS, Comment, Issue, Label, Reaction, Repo, Review, User,
+                    WorkflowRun, iso, node_id)
 
 
 class Renderer:
@@ -124,10 +124,8 @@ class Renderer:
             "trees_url": f"{u}/git/trees{{/sha}}",
         }
 
-    def repository(self, r: Repo) -> dict:
-        """The ``repository`` schema (used inside pull requests)."""
-        host = self.web.split("://", 1)[1]
-        open_issues = sum(1 for i in r.issues.values() if i.state == "open")
+    def minimal_repository(self, r: Repo) -> dict:
+        """The ``minimal-repository`` schema as a workflow run carries it: its required fields."""
         d = {
             "id": r.id,
             "node_id": r.node_id,
@@ -140,6 +138,13 @@ class Renderer:
             "fork": False,
         }
         d.update(self.repo_urls(r))
+        return d
+
+    def repository(self, r: Repo) -> dict:
+        """The ``repository`` schema (used inside pull requests)."""
+        host = self.web.split("://", 1)[1]
+        open_issues = sum(1 for i in r.issues.values() if i.state == "open")
+        d = self.minimal_repository(r)
         d.update({
             "git_url": f"git://{host}/{r.full_name}.git",
             "ssh_url": f"git@{host.split(':')[0]}:{r.full_name}.git",
@@ -408,6 +413,69 @@ class Renderer:
             d["submitted_at"] = iso(rv.submitted_at)
         d["commit_id"] = rv.commit_id
         return d
+
+    # -- actions -------------------------------------------------------------
+    def workflow_run(self, run: WorkflowRun, *, pull_requests: bool = True) -> dict:
+        """The ``workflow-run`` schema. Its pull requests are the open ones of the repository whose
+        head branch or head sha is the run's (none with ``exclude_pull_requests``)."""
+        r = run.repo
+        api = f"{self.base}/repos/{r.full_name}"
+        url = f"{api}/actions/runs/{run.id}"
+        info = r.git.commit_info(run.head_sha)
+        prs = [i for i in sorted(r.issues.values(), key=lambda i: i.number)
+               if pull_requests and i.is_pr and i.state == "open"
+               and (i.pull.head_ref == run.head_branch or i.pull.head_sha == run.head_sha)]
+
+        def end(ref: str, sha: str) -> dict:
+            return {"ref": ref, "sha": sha, "repo": {"id": r.id, "url": api, "name": r.name}}
+
+        return {
+            "id": run.id,
+            "name": run.name,
+            "node_id": run.node_id,
+            "head_branch": run.head_branch,
+            "head_sha": run.head_sha,
+            "path": run.path,
+            "display_title": info.message.split("\n", 1)[0],
+            "run_number": run.run_number,
+            "event": run.event,
+            "status": run.status,
+            "conclusion": run.conclusion,
+            "workflow_id": run.workflow_id,
+            "check_suite_id": run.check_suite_id,
+            "check_suite_node_id": run.check_suite_node_id,
+            "url": url,
+            "html_url": f"{self.web}/{r.full_name}/actions/runs/{run.id}",
+            "pull_requests": [{"id": i.pull.id, "number": i.number, "url": f"{api}/pulls/{i.number}",
+                               "head": end(i.pull.head_ref, i.pull.head_sha),
+                               "base": end(i.pull.base_ref, i.pull.base_sha)} for i in prs],
+            "created_at": iso(run.created_at),
+            "updated_at": iso(run.updated_at),
+            "actor": self.user(run.actor),
+            "run_attempt": run.run_attempt,
+            "referenced_workflows": [],
+            "run_started_at": iso(run.run_started_at),
+            "triggering_actor": self.user(run.actor),
+            "jobs_url": f"{url}/jobs",
+            "logs_url": f"{url}/logs",
+            "check_suite_url": f"{api}/check-suites/{run.check_suite_id}",
+            "artifacts_url": f"{url}/artifacts",
+            "cancel_url": f"{url}/cancel",
+            "rerun_url": f"{url}/rerun",
+            "previous_attempt_url": (f"{url}/attempts/{run.run_attempt - 1}"
+                                     if run.run_attempt > 1 else None),
+            "workflow_url": f"{api}/actions/workflows/{run.workflow_id}",
+            "head_commit": {
+                "id": info.sha,
+                "tree_id": info.tree,
+                "message": info.message,
+                "timestamp": _epoch_iso(info.committer_date),
+                "author": {"name": info.author_name, "email": info.author_email},
+                "committer": {"name": info.committer_name, "email": info.committer_email},
+            },
+            "repository": self.minimal_repository(r),
+            "head_repository": self.minimal_repository(r),
+        }
 
     # -- git -----------------------------------------------------------------
     def git_ref(self, r: Repo, ref: str, sha: str, typ: str) -> dict:

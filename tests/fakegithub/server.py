@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qs, urlsplit
 
-from . import apps, githttp
+from . import actions, apps, githttp
 from .api import ROUTES, Ctx
 from .contract import ContractRecorder, Violation
 from .gitstore import BareRepo, Ident
 from .httputil import ApiError, Reply, dumps, parse_authorization
 from .render import Renderer
 from .state import (DEFAULT_LABELS, PERMISSIONS, REVIEW_STATES, Clock, Comment, Ids, Issue, Label,
-                    PullInfo, Repo, Review, User)
+                    PullInfo, Repo, Review, User, WorkflowRun)
 
 RESET = object()  # outcome: close the socket without an answer
 
@@ -396,6 +396,24 @@ class FakeGitHub:
             if submitted is not None:
                 i.updated_at = now
             return rv
+
+    def add_workflow_run(self, repo: str, run_id: int, status: str = "in_progress",
+                         conclusion: Optional[str] = None, **options: Any) -> WorkflowRun:
+        """Seed a GitHub Actions workflow run (no HTTP, not logged), read back with
+        GET /repos/{owner}/{repo}/actions/runs/{run_id}.
+
+        status: requested, queued, pending, waiting, in_progress or completed; conclusion
+        (success, failure, cancelled, ...) when completed and only then.  options:
+        head_branch (default: the default branch), head_sha (default: its tip), event
+        ("push"), name ("CI"), path (".github/workflows/ci.yml"), actor (default: the owner).
+        """
+        return actions.add_workflow_run(self, repo, run_id, status, conclusion, **options)
+
+    def set_workflow_run(self, repo: str, run_id: int, status: str,
+                         conclusion: Optional[str] = None) -> WorkflowRun:
+        """Move a run to `status` (updated_at becomes now); a completed run queued again is a
+        re-run: its next attempt (run_attempt + 1, previous_attempt_url, run_started_at)."""
+        return actions.set_workflow_run(self, repo, run_id, status, conclusion)
 
     def issue(self, repo: str, number: int) -> Issue:
         return self.repo(repo).issues[number]

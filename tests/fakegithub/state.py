@@ -19,6 +19,12 @@ REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "PENDING", "DISMI
 REVIEW_EVENTS = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED",
                  "COMMENT": "COMMENTED"}
 
+# A workflow run's status and, once it is completed, its conclusion (GitHub's values: the `status`
+# filter of "List workflow runs for a repository" in the OpenAPI description names them all).
+RUN_STATUSES = ("requested", "queued", "pending", "waiting", "in_progress", "completed")
+RUN_CONCLUSIONS = ("success", "failure", "neutral", "cancelled", "skipped", "timed_out",
+                   "action_required", "stale", "startup_failure")
+
 # GitHub's default labels for a new repository.
 DEFAULT_LABELS = (
     ("bug", "d73a4a", "Something isn't working"),
@@ -80,6 +86,8 @@ class Ids:
             "review": itertools.count(2_600_000_001),
             "app": itertools.count(1_200_001),
             "installation": itertools.count(61_000_001),
+            "workflow": itertools.count(88_000_001),
+            "check_suite": itertools.count(24_000_000_001),
         }
         self._lock = threading.Lock()
 
@@ -226,6 +234,36 @@ class Issue:
 
 
 @dataclass(eq=False)
+class WorkflowRun:
+    """One run of a GitHub Actions workflow; conclusion is None until status is completed."""
+    id: int
+    repo: "Repo"
+    run_number: int
+    workflow_id: int
+    check_suite_id: int
+    name: str           # the workflow's name
+    path: str           # .github/workflows/<file>
+    event: str
+    head_branch: Optional[str]
+    head_sha: str
+    actor: User
+    status: str         # one of RUN_STATUSES
+    conclusion: Optional[str]  # one of RUN_CONCLUSIONS once completed
+    created_at: datetime
+    updated_at: datetime
+    run_started_at: datetime  # start of the latest attempt
+    run_attempt: int = 1      # a re-run (completed, then queued again) is the next attempt
+
+    @property
+    def node_id(self) -> str:
+        return node_id("WFR", "run", self.id)
+
+    @property
+    def check_suite_node_id(self) -> str:
+        return node_id("CS", "check_suite", self.check_suite_id)
+
+
+@dataclass(eq=False)
 class Repo:
     id: int
     owner: User
@@ -241,6 +279,8 @@ class Repo:
     issues: dict[int, Issue] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)  # lower(name) -> Label
     next_number: int = 1
+    workflow_runs: dict[int, WorkflowRun] = field(default_factory=dict)  # run id -> run
+    workflows: dict[str, int] = field(default_factory=dict)  # workflow path -> workflow id
 
     @property
     def full_name(self) -> str:
