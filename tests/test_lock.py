@@ -67,7 +67,17 @@ def test_the_lock_of_a_killed_run_on_this_machine_is_taken_over_before_it_expire
     assert not lock_held(world)
 
 
+def test_the_lock_of_a_workflow_run_that_ended_is_taken_over_before_it_expires(world: World) -> None:
+    world.fake.add_workflow_run(REPO, 8812, status="completed", conclusion="cancelled")
+    plant_lock(world, f"drift-bot lock\n\nholder: runner-7 pid 2211 run 8812 #1c2d\nexpires: {int(time.time()) + 900}\n"
+                      "host: runner-7\npid: 2211\nrun: 8812\n")
+    code, out, err = apply_with(world, {"DRIFT_LOCK_WAIT": "0"})
+    assert code == 0, err
+    assert len(world.pulls("open")) == 5 and not lock_held(world)
+
+
 def test_a_live_lock_is_waited_for_with_growing_pauses_and_the_deadline_kept(world: World) -> None:
+    world.fake.add_workflow_run(REPO, 42, status="in_progress")  # its run is still going
     plant_lock(world, f"drift-bot lock\n\nholder: ci-runner pid 7 run 42 #cafe\nexpires: {int(time.time()) + 900}\n"
                       "host: ci-runner\npid: 7\nrun: 42\n")
     world.fake.reset_log()

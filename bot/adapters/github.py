@@ -378,6 +378,15 @@ class GitHub:
 
     # --- the /drift command ----------------------------------------------------------
 
+    def workflow_run_status(self, run_id: int) -> str | None:
+        """`queued`, `in_progress`, `completed`… of one of the repository's workflow runs; None
+        when GitHub does not say (unknown run, no access): nobody's lock is judged on a guess."""
+        try:
+            data = self._request(f"read workflow run {run_id}", "GET", f"/actions/runs/{run_id}")
+        except GitHubError:
+            return None
+        return str(data.get("status") or "") or None if isinstance(data, dict) else None
+
     def permission(self, login: str) -> tuple[str, str]:
         """(permission, role_name) of a user on the repository, as GitHub reports them; a user
         GitHub does not know here (404: a deleted account, an outside collaborator's token) has

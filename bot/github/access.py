@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,26 +78,32 @@ def title_from_template(templates: str | None) -> TitleFn:
 
 
 @contextlib.contextmanager
-def run_lock(git: Git, base_commit: str) -> Iterator[None]:
+def run_lock(git: Git, base_commit: str, run_status: Callable[[int], str | None] | None = None) -> Iterator[None]:
     """Hold the lock on the remote for a whole apply: two runs started together end as one.
 
     DRIFT_LOCK_TTL (seconds, default 900) bounds how long a killed run can hold it;
-    DRIFT_LOCK_WAIT (default 600) how long a second run waits before giving up.
+    DRIFT_LOCK_WAIT (default 600) how long a second run waits before giving up. `run_status`
+    tells whether the GitHub Actions run that holds the lock is still going.
     """
     # Unique per run (the nonce): a lock push whose answer was lost is recognised as ours.
     holder = (f"{socket.gethostname()} pid {os.getpid()}" + (f" run {os.environ['GITHUB_RUN_ID']}" if os.environ.get("GITHUB_RUN_ID") else "")
               + f" #{secrets.token_hex(4)}")
     lock = git.acquire_lock(holder, base_commit, int(os.environ.get("DRIFT_LOCK_TTL", "900")), time.time(),
-                            float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep, dead=holder_gone)
+                            float(os.environ.get("DRIFT_LOCK_WAIT", "600")), time.sleep,
+                            dead=lambda message: holder_gone(message, run_status))
     try:
         yield
     finally:
         git.release_lock(lock)
 
 
-def holder_gone(message: str) -> bool:
-    """Whether the run holding the lock is known to be dead: it ran on this machine and its
-    process is gone (a killed run). Its lock is then taken over without waiting for its expiry."""
+def holder_gone(message: str, run_status: Callable[[int], str | None] | None = None) -> bool:
+    """Whether the run holding the lock is known to be dead: a GitHub Actions run GitHub says is
+    completed (cancelled, timed out, failed), or a run on this machine whose process is gone. Its
+    lock is then taken over without waiting for its expiry; anything unknown is not dead."""
+    run = lock_field(message, "run") or ""
+    if run.isdigit() and run_status is not None and run_status(int(run)) == "completed":
+        return True
     host, pid = lock_field(message, "host"), lock_field(message, "pid")
     if host != socket.gethostname() or not (pid or "").isdigit():
         return False

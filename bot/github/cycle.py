@@ -70,7 +70,7 @@ def apply_once(config: Config, repo: Path, snapshot: Snapshot, link: Link, ask: 
         # Nothing to write; but a lock left by a run that was killed is cleared once it expired.
         blocked = [f"{op.target}: {op.reason}" for op in plan.operations if op.op == "blocked"]
         return Outcome(world, plan, _with_unread(ApplyResult(errors=blocked), plan), cleared_lock=link.git.clear_stale_lock())
-    with run_lock(link.git, state.base_commit):
+    with run_lock(link.git, state.base_commit, link.github.workflow_run_status):
         world, state, plan = plan_once(config, repo, snapshot, link, ask, instance)
         result = apply_plan(plan, world, state, git=link.git, github=link.github,
                             replan=lambda now, failed: plan_for(world, now, _after_first(ask), failed))
@@ -98,7 +98,7 @@ def carry_docs(config: Config, repo: Path, link: Link, change: DocsChange) -> st
     if write is None:
         number = next((p.number for p in state.pulls if p.head == change.branch and p.state == "open"), None)
         return f"nothing to do: #{number} already carries these pages"
-    with run_lock(link.git, base_commit):
+    with run_lock(link.git, base_commit, link.github.workflow_run_status):
         plan = Plan((write,), (), True)
         result = apply_plan(plan, world, state, git=link.git, github=link.github, replan=lambda now, failed: plan)
     if result.errors:
@@ -140,7 +140,7 @@ def attach_once(config: Config, repo: Path, link: Link, prepared: Prepared, slot
     first = plan(state)
     if not first.writes:
         return mega.number, attachment_writes(state, prepared, slot, label, world.server, world.repository)[1], False
-    with run_lock(link.git, base_commit):
+    with run_lock(link.git, base_commit, link.github.workflow_run_status):
         result = apply_plan(first, world, state, git=link.git, github=link.github, replan=plan)
     if result.errors:
         raise DriftError("; ".join(result.errors))
