@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.compare.dotenv import parse_dotenv
@@ -178,9 +178,11 @@ def test_any_value_under_a_secret_name_is_hidden_in_a_dotenv_and_a_dockerfile(va
 
 
 @settings(max_examples=100, deadline=None)
-@given(value=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/@:%#!'\"", min_size=8, max_size=30),
+@given(value=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/@:%#!'\"-éü", min_size=8, max_size=30),
        flag=st.sampled_from(["--api-key", "--token", "--password", "--client-secret"]))
 def test_any_value_after_a_secret_flag_is_hidden_in_a_command(value, flag):
+    # A value spelt like the document's own words (`services`) would take them with it.
+    assume(value not in f"services:\n  a:\n    command: serve {flag}" and not value.startswith("--"))
     for text in (f"services:\n  a:\n    command: {json.dumps(['serve', flag, value])}\n",
                  f"services:\n  a:\n    command: {json.dumps(['serve', flag + '=' + value])}\n"):
         done = redact(text, "compose")

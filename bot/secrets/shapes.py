@@ -242,7 +242,9 @@ def word_list_spans(items: list[str]) -> dict[int, list[Span]]:
             out.setdefault(i, []).append((len(attached), len(item)))
         elif eq and rest and (holds_secret(flag.lstrip("-"), _unquote(rest)) or how is not None):
             out.setdefault(i, []).append(_unquoted(item, len(flag) + 1, len(item)))
-        elif nxt is not None and flag_name(nxt) is None and not eq:
+        # The word after a flag is its value unless it is a long flag itself: a password may
+        # begin with `-` (`--api-key -x7Ab…`), which a short-flag reading would let through.
+        elif nxt is not None and not nxt.startswith("--") and not eq:
             if how == "userinfo":
                 if ":" in nxt:
                     out.setdefault(i + 1, []).append(_unquoted(nxt, nxt.index(":") + 1, len(nxt)))
