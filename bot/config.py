@@ -166,7 +166,7 @@ def _accepted_before(text: str) -> tuple[list[str], str, Path | None]:
     """(digests of texts the schema accepted, this text's digest, the file keeping them)."""
     import hashlib
 
-    from bot.adapters.etags import cache_dir
+    from bot.cache import cache_dir
     from bot.schema_check import schema_digest
 
     digest = hashlib.sha256(f"{schema_digest('drift')}\0{text}".encode()).hexdigest()

@@ -15,15 +15,10 @@ from pathlib import Path
 
 from bot.config import CONFIG_NAME, config_problems
 from bot.errors import ConfigError, DriftError
-from bot.kinds import kind_by_name
+from bot.kinds import kind_by_name, tracked_kind
 
 SCHEMA_URL = "https://raw.githubusercontent.com/fragjulia/drift-bot/v1/schema/drift.schema.json"
 _SKIP = {".git", "node_modules", ".venv", "__pycache__"}
-
-
-def tracked_kind(path: str) -> bool:
-    """A file drift compares by structure: compose, env, Dockerfile, or a Caddyfile."""
-    return kind_by_name(path) != "text" or posixpath.basename(path).lower().startswith("caddyfile")
 
 
 def map_files(live: Sequence[str], repo: Sequence[str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ still read by key.
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Iterable, Mapping
 
 KINDS = ("compose", "dotenv", "dockerfile", "text")  # how a file is compared
@@ -64,3 +65,8 @@ def declare(kinds: Mapping[str, str], named: Mapping[str, str] = {}) -> None:
 def declared_as(repo_path: str) -> str | None:
     """`kind:` of the file as `.drift.yml` names it, if it names one."""
     return _named.get(repo_path)
+
+
+def tracked_kind(path: str) -> bool:
+    """A file drift compares by structure: compose, env, Dockerfile, or a Caddyfile."""
+    return kind_by_name(path) != "text" or posixpath.basename(path).lower().startswith("caddyfile")

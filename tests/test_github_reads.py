@@ -63,7 +63,7 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
 
 
 def test_the_cache_lives_under_drift_cache_dir_else_the_xdg_cache(monkeypatch, tmp_path: Path) -> None:
-    from bot.adapters.etags import cache_dir
+    from bot.cache import cache_dir
 
     monkeypatch.setenv("DRIFT_CACHE_DIR", str(tmp_path / "mine"))
     assert cache_dir() == tmp_path / "mine"

@@ -15,16 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.cache import cache_dir
+
 MAX_ENTRIES = 2000
 MAX_AGE = 30 * 24 * 3600.0  # seconds: an answer not asked for in a month is dropped
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get("DRIFT_CACHE_DIR", "").strip()
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "drift-bot"
 
 
 def request_key(url: str, params: dict[str, Any] | None) -> str:

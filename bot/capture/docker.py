@@ -268,7 +268,7 @@ def engine_project_files(source: str) -> list[str]:
     beside them, and the Dockerfiles and mounted files they name, as paths relative to the
     project's working directory; only those that exist on the engine's host."""
     from bot.adapters.docker import Engine
-    from bot.init import tracked_kind
+    from bot.kinds import tracked_kind
 
     target = parse_source(source)
     with Engine.connect(target.url) as engine:

@@ -65,7 +65,7 @@ def token_rules() -> list[re.Pattern[str]]:
 def token_rule_texts() -> list[tuple[str, int]]:
     """(pattern, flags) of the library's token rules, uncompiled: one alternation of them all is
     compiled first, and each alone only for a value that alternation finds something in."""
-    from bot.adapters.etags import cache_dir
+    from bot.cache import cache_dir
 
     version = installed_version()
     path = cache_dir() / f"detect-secrets-{version}.json" if version is not None else None
