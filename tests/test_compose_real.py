@@ -196,3 +196,17 @@ def test_scalars_are_read_the_way_compose_reads_them(folder: Path, written: str,
     ra, rb = compose_reading(folder, main, "a.yml"), compose_reading(folder, live, "b.yml")
     assert ra == rb
     assert bot_services(main, live) == set()
+
+
+def test_of_two_merged_maps_the_first_wins_as_compose_reads_it(folder: Path) -> None:
+    # PyYAML 6.0.3 and later lets the later map win for most keys; yaml.v3 and compose the first.
+    anchors = ("x-a: &a\n  image: one\n  init: true\n  environment: {LEVEL: \"1\"}\n"
+               "x-b: &b\n  image: two\n  init: false\n  environment: {LEVEL: \"2\"}\n")
+    merged = anchors + "services:\n  s:\n    <<: [*a, *b]\n    hostname: own\n"
+    spelled = "services:\n  s:\n    image: one\n    init: true\n    environment: {LEVEL: \"1\"}\n    hostname: own\n"
+    assert compose_reading(folder, merged, "a.yml")["services"] == compose_reading(folder, spelled, "b.yml")["services"]
+    assert bot_services(spelled, merged) == set()
+    from bot.compare.yamlload import load_yaml
+
+    assert load_yaml(merged)["services"]["s"] == {"image": "one", "init": True, "environment": {"LEVEL": "1"},
+                                                 "hostname": "own"}

@@ -50,7 +50,29 @@ class Yaml12Loader(_Base):  # type: ignore[misc, valid-type]
         if id(node) not in self._checked:
             self._checked.add(id(node))
             _refuse_duplicate_keys(node)
-        super().flatten_mapping(node)
+        if not any(k.tag == _MERGE for k, _ in node.value):
+            return
+        # As yaml.v3 (and so compose) folds them: of the merged maps the first one naming a key
+        # wins, the mapping's own keys win over all of them. PyYAML 6.0.3 and later lets a later
+        # map win for most keys (it tells keys apart by string object, not by value).
+        merged, own, seen = [], [], set()
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"expected a mapping or list of mappings for merging, but found {source.id}", source.start_mark)
+                self.flatten_mapping(source)
+                for pair in source.value:
+                    name = pair[0].value if isinstance(pair[0], yaml.ScalarNode) else id(pair[0])
+                    if name not in seen:
+                        seen.add(name)
+                        merged.append(pair)
+        node.value = merged + own
 
 
 _DEFAULT_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq",
@@ -320,9 +342,6 @@ _MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml
 _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
-# The merge keys are folded as the installed PyYAML folds them (6.0.3 on: in order, a key string
-# object taken once); with an older PyYAML a document with merge keys is left to PyYAML.
-_FOLDS_LIKE_PYYAML = "merge_key_ids" in yaml.constructor.SafeConstructor.flatten_mapping.__code__.co_varnames
 
 
 class _Unusual(Exception):
@@ -393,7 +412,7 @@ class _Plain:
         return out
 
     def pairs(self, node: Any) -> list[tuple[Any, Any]]:
-        """The mapping's pairs as PyYAML's flatten_mapping leaves them (merged pairs first), without
+        """The mapping's pairs as the loader's flatten_mapping leaves them (merged pairs first), without
         changing the node; a key given twice is left to PyYAML, which refuses it where it should."""
         pairs = node.value
         names = {k.value for k, _ in pairs if k.__class__ is _ScalarNode}
@@ -401,15 +420,13 @@ class _Plain:
             raise _Unusual  # a key twice, or a key that is not a scalar
         if "<<" not in names:
             return pairs  # a `!!merge` key elsewhere has a tag `scalar` refuses
-        if not _FOLDS_LIKE_PYYAML:
-            raise _Unusual
         merged: list[tuple[Any, Any]] = []
-        taken: set[int] = set()  # PyYAML keeps the first merged pair of a key string object
+        taken: set[str] = set()  # the first merged map naming a key wins, as in the loader's flatten_mapping
 
         def merge(source_pairs: list[tuple[Any, Any]]) -> None:
             for pair in source_pairs:
-                if id(pair[0].value) not in taken:
-                    taken.add(id(pair[0].value))
+                if pair[0].value not in taken:
+                    taken.add(pair[0].value)
                     merged.append(pair)
 
         own = []
