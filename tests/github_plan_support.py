@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from bot.adapters.git import read_base
+from bot.adapters.git_base import read_base
 from bot.capture import capture
 from bot.config import Config
 from bot.edit import edited_files

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.adapters.git import read_base
+from bot.adapters.git_base import read_base
 from bot.capture import capture
 from bot.checks import finding_id, run_checks
 from bot.config import load_config

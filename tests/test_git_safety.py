@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.git import BaseRefError, Git, GitError, read_base
+from bot.adapters.git import Git, GitError
+from bot.adapters.git_base import read_base
+from bot.errors import BaseRefError
 from bot.config import parse_config
 from bot.errors import ConfigError
 

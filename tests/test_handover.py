@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.git import read_base
+from bot.adapters.git_base import read_base
 from bot.capture import capture
 from bot.checks import run_checks
 from bot.config import Config, DocsConfig, parse_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.adapters.git import read_base
+from bot.adapters.git_base import read_base
 from bot.github.markers import render_marker
 from bot.capture import capture
 from bot.config import load_config

@@ -101,7 +101,7 @@ def _report(inputs: Inputs):
 
 
 def _local_report(inputs: Inputs, config: Any, snapshot: Any):
-    from bot.adapters.git import read_base
+    from bot.adapters.git_base import read_base
     from bot.pipeline import build_report
 
     ref = inputs.ref or config.base

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.adapters.git import Git, read_base
+from bot.adapters.git import Git
+from bot.adapters.git_base import read_base
 from bot.adapters.github import GitHub
 from bot.config import Config
 from bot.edit import edited_files
