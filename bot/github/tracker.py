@@ -82,7 +82,7 @@ def mega_writes(world: World, state: GitHubState, numbers: Numbers) -> list[Writ
                                _render(world, "mega-title.txt.j2").strip(), MEGA_MARKER + "\n", (BOT_LABEL,), MEGA_MARKER))
         return out
     if tracker.parent and state.parent_subs is not None and mega.number not in {i.number for i in state.parent_subs}:
-        out.append(SubIssueLink("link:mega", f"#{tracker.parent}", f"the MEGA #{mega.number} is not a sub-issue of #{tracker.parent}",
+        out.append(SubIssueLink("link:mega", f"#{tracker.parent}", f"the MEGA ({numbers.name(mega.number)}) is not a sub-issue of #{tracker.parent}",
                                 tracker.parent, mega.number, mega.id))
     return out
 
@@ -186,8 +186,8 @@ def _research_links(mega: IssueState, subs: list[IssueState], research: Mapping[
         state = issues.get(number)
         if state is None:
             continue  # could not be read: `unread` says so
-        out.append(SubIssueLink(f"link:research:{key}", numbers.name(mega.number), f"research {key} (#{number}) is not a "
-                                f"sub-issue of the MEGA", mega.number, number, state.id))
+        out.append(SubIssueLink(f"link:research:{key}", numbers.name(mega.number), f"research {key} ({numbers.name(number)}) "
+                                "is not a sub-issue of the MEGA", mega.number, number, state.id))
         subs.append(state)
         linked.add(number)
     wanted = [n for n in research.values() if n in linked]
