@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.adapters.git import Git, lock_field
 from bot.config import Config
@@ -118,10 +118,4 @@ def holder_gone(message: str, run_status: Callable[[int], str | None] | None = N
 
 def today() -> str:
     """UTC's date: a new handover entry's."""
-    import datetime
-
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-
-
-def repo_git(config: Config, repo: Path, access: GitHubAccess | None) -> Git:
-    return Git(repo, config.remote, access.token if access else None, author(config))

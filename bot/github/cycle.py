@@ -8,7 +8,7 @@ now, and applies that plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import Config
@@ -22,6 +22,7 @@ from bot.github.world import World
 from bot.attach import BRANCH as ATTACHMENTS, Prepared
 from bot.github.attachments import attachment_writes
 from bot.github.docs import DocsChange, docs_write
+from bot.github.markers import BOT_LABEL, MEGA_MARKER
 from bot.model import DiffReport, GitHubState, Snapshot
 
 
@@ -79,7 +80,7 @@ def apply_once(config: Config, repo: Path, snapshot: Snapshot, link: Link, ask: 
 
 def _after_first(ask: Ask) -> Ask:
     """Once its closes are made, a re-plan of the rest does not close them again."""
-    return Ask(ask.only, ask.reopen, ask.closed_now, {}, ask.pulls, ask.issues)
+    return replace(ask, close={})
 
 
 def _with_unread(result: ApplyResult, plan: Plan) -> ApplyResult:
@@ -116,8 +117,6 @@ def pages_only(config: Config, link: Link) -> World:
 
 def attach_once(config: Config, repo: Path, link: Link, prepared: Prepared, slot: str, label: str) -> tuple[int, str, bool]:
     """`drift attach`: (the MEGA's number, the file's link, whether anything was written)."""
-    from bot.github.markers import BOT_LABEL, MEGA_MARKER
-
     github = link.github
     if config.tracker.mega:
         mega = github.issue(config.tracker.mega)

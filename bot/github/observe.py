@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from bot.adapters.git import Git
 from bot.adapters.git_base import read_base
 from bot.adapters.github import GitHub
+from bot.attach import BRANCH as ATTACHMENTS
 from bot.config import Config
 from bot.edit import edited_files
 from bot.errors import DriftError
@@ -99,9 +100,7 @@ def observe(config: Config, repo: Path, snapshot: Snapshot, link: Link, *, insta
         config.docs.handover or config.docs.migrate) else {}
     attached = None
     if attachment is not None:
-        from bot.attach import BRANCH
-
-        head = git.remote_head(BRANCH)
+        head = git.remote_head(ATTACHMENTS)
         attached = (head, {attachment: text} if head and (text := git.show(head, attachment)) is not None else {}) \
             if head else None
     state = GitHubState(base_commit, pulls, branches, known, tracked.get("mega"), tracked.get("mega_subs"),

@@ -6,15 +6,17 @@ nothing calls for any more. Bodies and commit messages are rendered in.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.config import Config
 from bot.gates import blocked, issue_names
+from bot.github.blobs import blob_ids
 from bot.github.markers import closed_by_bot
 from bot.github.ops import Operation
 from bot.github.texts import close_comment, commit_message, pr_body
 from bot.github.world import World
 from bot.model import GitHubState, ProposedPR
 from bot.plan import proposed_prs
-from bot.github.blobs import blob_ids
 
 BRANCH_PREFIX = "drift/"
 
@@ -60,8 +62,6 @@ def pull_writes(world: World, state: GitHubState, *, reopen: frozenset[str] = fr
 
 
 def _with_texts(op: Operation, world: World, state: GitHubState) -> Operation:
-    from dataclasses import replace
-
     assert op.pr is not None
     return replace(op, body=pr_body(world, state, op.pr),
                    message=commit_message(world, state, op.pr) if op.push else None)
